@@ -1,0 +1,20 @@
+/** Every top-level command, in the order `--help` lists them. */
+import { calculateCommand } from './calculate/index.js';
+import { completeHelperCommand, completionCommand } from './completion/index.js';
+import { intensityCommand } from './intensity/index.js';
+import { configCommand } from './config/index.js';
+import { equivalenciesCommand } from './equivalencies/index.js';
+import { helpCommand } from './help/index.js';
+import { initCommand } from './init/index.js';
+import type { CommandSpec } from './spec.js';
+
+export const COMMANDS: ReadonlyArray<CommandSpec> = [
+  intensityCommand,
+  calculateCommand,
+  equivalenciesCommand,
+  configCommand,
+  initCommand,
+  completionCommand,
+  helpCommand,
+  completeHelperCommand,
+];

@@ -1,0 +1,205 @@
+/**
+ * The terminal edge (STYLE.md §3): every TTY, colour, spinner and stderr-line decision is made
+ * here, once, from the streams and the environment handed in. Nothing deeper reads
+ * process.stdout or process.env.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { stripControlCharacters } from '../output/sanitize.js';
+
+/** How output should look, decided once per process from flags, env and the streams. */
+export interface IOOptions {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  env: Record<string, string | undefined>;
+  /** Clock for timestamped stderr lines off a TTY. */
+  now: () => Date;
+}
+
+/** Per-invocation flags that change how the io layer behaves. */
+export interface IOFlags {
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean | undefined; // false with --no-color
+  json: boolean; // -o json: never a spinner
+}
+
+/** A progress indicator; a no-op where spinners are not allowed. */
+export interface Spinner {
+  update(text: string): void;
+  stop(): void;
+}
+
+/** The terminal streams plus every decision about colour, spinners and diagnostics. */
+export class IOStreams {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stdin: Readable;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  readonly stdinIsTTY: boolean;
+  readonly isCI: boolean;
+  private flags: IOFlags = { quiet: false, verbose: false, color: undefined, json: false };
+  private colorLevel: 0 | 1 | 2 | 3;
+  private chalkInstance: ChalkInstance;
+  private readonly env: Record<string, string | undefined>;
+  private readonly now: () => Date;
+
+  constructor(options: IOOptions) {
+    this.stdout = options.stdout;
+    this.stderr = options.stderr;
+    this.stdin = options.stdin;
+    this.stdoutIsTTY = options.stdoutIsTTY;
+    this.stderrIsTTY = options.stderrIsTTY;
+    this.stdinIsTTY = options.stdinIsTTY;
+    this.env = options.env;
+    this.now = options.now;
+    this.isCI = isTruthyEnv(options.env.CI);
+    this.colorLevel = this.decideColorLevel();
+    this.chalkInstance = new Chalk({ level: this.colorLevel });
+  }
+
+  /** Apply the global flags (after commander has parsed them). */
+  configure(flags: Partial<IOFlags>): void {
+    this.flags = { ...this.flags, ...flags };
+    this.colorLevel = this.decideColorLevel();
+    this.chalkInstance = new Chalk({ level: this.colorLevel });
+  }
+
+  get quiet(): boolean {
+    return this.flags.quiet;
+  }
+
+  get verbose(): boolean {
+    return this.flags.verbose;
+  }
+
+  /** Colour on stdout: FORCE_COLOR forces it; --no-color, NO_COLOR, TERM=dumb or no TTY turn it off. */
+  get colorEnabled(): boolean {
+    return this.colorLevel > 0;
+  }
+
+  /** The one chalk instance, at the level decided here. */
+  get style(): ChalkInstance {
+    return this.chalkInstance;
+  }
+
+  /** True when we may ask questions: both stdin and stdout are terminals and not CI. */
+  get canPrompt(): boolean {
+    return this.stdinIsTTY && this.stdoutIsTTY && !this.isCI;
+  }
+
+  /** Tables get box-drawing borders only on a terminal. */
+  get borders(): boolean {
+    return this.stdoutIsTTY;
+  }
+
+  /** Spinners and progress bars: stderr is a TTY, not CI, not quiet, not JSON output. */
+  get progressAllowed(): boolean {
+    return this.stderrIsTTY && !this.isCI && !this.flags.quiet && !this.flags.json;
+  }
+
+  /** Write data to stdout, exactly as given. */
+  out(text: string): void {
+    this.stdout.write(text);
+  }
+
+  /** An informational line on stderr (suppressed by --quiet). */
+  info(message: string): void {
+    if (!this.flags.quiet) this.writeErr(message);
+  }
+
+  /** A notice, e.g. "no data in that window" (suppressed by --quiet). */
+  notice(message: string): void {
+    if (!this.flags.quiet) this.writeErr(this.errStyle().cyan('notice: ') + message);
+  }
+
+  /** A warning on stderr (suppressed by --quiet). */
+  warn(message: string): void {
+    if (!this.flags.quiet) this.writeErr(this.errStyle().yellow('warning: ') + message);
+  }
+
+  /** An error on stderr (always shown). */
+  error(message: string): void {
+    this.writeErr(this.errStyle().red('error: ') + message);
+  }
+
+  /** A --verbose trace line (requests, PromQL); callers redact secrets first. */
+  trace(message: string): void {
+    if (this.flags.verbose && !this.flags.quiet) this.writeErr(this.errStyle().dim(message));
+  }
+
+  /** A spinner on stderr when allowed, otherwise a no-op. */
+  spinner(text: string): Spinner {
+    if (!this.progressAllowed) return { update: () => undefined, stop: () => undefined };
+    let current = text;
+    const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let frame = 0;
+    const draw = (): void => {
+      this.stderr.write(`\r\x1b[2K${frames[frame % frames.length] ?? ''} ${current}`);
+      frame += 1;
+    };
+    draw();
+    const timer = setInterval(draw, 80);
+    timer.unref();
+    return {
+      update: (next: string) => {
+        current = next;
+      },
+      stop: () => {
+        clearInterval(timer);
+        this.stderr.write('\r\x1b[2K');
+      },
+    };
+  }
+
+  private writeErr(message: string): void {
+    const clean = stripControlCharacters(message, { keepAnsi: this.stderrColor() });
+    // Off a terminal (cron, CI logs) every stderr line carries a timestamp.
+    const prefix = this.stderrIsTTY ? '' : `${this.now().toISOString()} `;
+    this.stderr.write(
+      clean
+        .split('\n')
+        .map((line) => prefix + line)
+        .join('\n') + '\n',
+    );
+  }
+
+  private stderrColor(): boolean {
+    return this.colorLevel > 0 && (this.stderrIsTTY || this.forced());
+  }
+
+  private errStyle(): ChalkInstance {
+    return this.stderrColor() ? this.chalkInstance : new Chalk({ level: 0 });
+  }
+
+  private forced(): boolean {
+    const force = this.env.FORCE_COLOR;
+    return force !== undefined && force !== '0' && force !== 'false';
+  }
+
+  private decideColorLevel(): 0 | 1 | 2 | 3 {
+    if (this.flags.color === false) return 0;
+    const force = this.env.FORCE_COLOR;
+    if (force !== undefined) {
+      if (force === '0' || force === 'false') return 0;
+      if (force === '2' || force === '3') return Number(force) as 2 | 3;
+      return 1;
+    }
+    if (this.env.NO_COLOR !== undefined && this.env.NO_COLOR !== '') return 0;
+    if (!this.stdoutIsTTY || this.env.TERM === 'dumb') return 0;
+    const colorTerm = this.env.COLORTERM ?? '';
+    if (colorTerm === 'truecolor' || colorTerm === '24bit') return 3;
+    if ((this.env.TERM ?? '').includes('256')) return 2;
+    return 1;
+  }
+}
+
+/** `CI=true`, `CI=1`, any non-empty value except `false`/`0`. */
+export function isTruthyEnv(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}

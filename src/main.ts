@@ -1,0 +1,87 @@
+/**
+ * Composition root: build the context, run the program, map any error to its exit code.
+ * The only place that decides the exit code (STYLE.md §5).
+ */
+import { CommanderError } from 'commander';
+import { createContext, type ContextInit } from './context.js';
+import { CarbonctlError, exitCodeOf, InternalError, UsageError } from './errors.js';
+import { IOStreams } from './io/streams.js';
+import { buildProgram, fromCommanderError } from './program.js';
+import { defaultPaths } from './config/paths.js';
+import { VERSION } from './version.js';
+
+/** Everything main needs from the process; tests pass in-memory versions. */
+export interface ProcessLike {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+/** Run carbonctl with these arguments; resolves to the exit code. */
+export async function main(
+  proc: ProcessLike,
+  overrides: Partial<Pick<ContextInit, 'now' | 'defaults' | 'makePrompter' | 'httpOptions'>> & {
+    isTTY?: { stdout: boolean; stderr: boolean; stdin: boolean };
+  } = {},
+): Promise<number> {
+  const io = new IOStreams({
+    stdout: proc.stdout as never,
+    stderr: proc.stderr as never,
+    stdin: proc.stdin as never,
+    stdoutIsTTY: overrides.isTTY?.stdout ?? Boolean(proc.stdout.isTTY),
+    stderrIsTTY: overrides.isTTY?.stderr ?? Boolean(proc.stderr.isTTY),
+    stdinIsTTY: overrides.isTTY?.stdin ?? Boolean(proc.stdin.isTTY),
+    env: proc.env,
+    now: overrides.now ?? (() => new Date()),
+  });
+  let program: ReturnType<typeof buildProgram> | undefined;
+  const context = createContext({
+    io,
+    env: proc.env,
+    version: VERSION,
+    now: overrides.now ?? (() => new Date()),
+    defaults: overrides.defaults ?? defaultPaths,
+    configFlag: () => program?.opts().config as string | undefined,
+    ...(overrides.makePrompter ? { makePrompter: overrides.makePrompter } : {}),
+    ...(overrides.httpOptions ? { httpOptions: overrides.httpOptions } : {}),
+  });
+  try {
+    program = buildProgram(context);
+    await program.parseAsync(proc.argv.slice(2), { from: 'user' });
+    return 0;
+  } catch (caught) {
+    let error: unknown = caught;
+    if (caught instanceof CommanderError) {
+      const mapped = fromCommanderError(caught);
+      if (!mapped) return 0;
+      error = mapped;
+    }
+    return report(error, io, program?.opts().verbose === true || proc.argv.includes('--verbose'));
+  } finally {
+    await context.dispose();
+  }
+}
+
+function report(error: unknown, io: IOStreams, verbose: boolean): number {
+  if (error instanceof CarbonctlError) {
+    io.error(error.message);
+    if (error.hint) io.info(`hint: ${error.hint}`);
+    if (verbose && error.cause instanceof Error && error.cause.stack) io.info(error.cause.stack);
+    if (error instanceof InternalError) io.info(reportHint());
+    return error.exitCode;
+  }
+  // Anything else is a bug: one line, a hint to report it, and the stack only with --verbose.
+  const message = error instanceof Error ? error.message : String(error);
+  io.error(`internal error: ${message}`);
+  io.info(reportHint());
+  if (verbose && error instanceof Error && error.stack) io.info(error.stack);
+  return exitCodeOf(error);
+}
+
+function reportHint(): string {
+  return `This is a bug in carbonctl ${VERSION}; please report it with the command you ran (re-run with --verbose for details).`;
+}
+
+export { UsageError };

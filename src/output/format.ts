@@ -1,0 +1,42 @@
+/**
+ * Numbers for people (SPEC §1.1): three significant figures for small values, thousands
+ * separators for large ones. JSON and CSV never go through here: they carry full precision.
+ */
+
+const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** Round a number for a table cell: 0.004722 → "0.00472", 12.345 → "12.3", 12345.6 → "12,346". */
+export function formatHumanNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1000) return grouped.format(value);
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(magnitude)));
+  // toPrecision(3) without exponent notation for tiny values.
+  const rounded = Number(value.toPrecision(3));
+  return digits > 0 ? trimZeros(rounded.toFixed(Math.min(digits, 20))) : String(rounded);
+}
+
+function trimZeros(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+/** A percentage for people: 12.3 %. */
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${formatHumanNumber(value)}%`;
+}
+
+/** Money as a decimal string with 4 places (SPEC §8), e.g. "0.0316". */
+export function formatMoney4(value: number): string {
+  return value.toFixed(4);
+}
+
+/** Pick a mass unit for people: grams below 1 kg, then kg, then t. */
+export function formatMass(grams: number): string {
+  const magnitude = Math.abs(grams);
+  if (magnitude >= 1e6) return `${formatHumanNumber(grams / 1e6)} tCO2e`;
+  if (magnitude >= 1e3) return `${formatHumanNumber(grams / 1e3)} kgCO2e`;
+  return `${formatHumanNumber(grams)} gCO2e`;
+}
