@@ -8,6 +8,8 @@ export function parseFlag<T>(flag: string, value: string, parser: (text: string)
     return parser(value);
   } catch (error) {
     if (error instanceof InvalidInputError) {
+      // Some core parsers (periods) already name the flag and build the whole sentence.
+      if (error.flag !== undefined) throw new UsageError(error.message);
       throw new UsageError(`${flag} ${value} is not ${error.expected}`);
     }
     throw error;

@@ -4,7 +4,7 @@
  * `config list` can say so.
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError, UsageError } from '../errors.js';
 import { formatPath, getAt, leaves, parsePath, setAt, type PathSegment } from './keypath.js';
 import { isSecretPath, settingsSchema, type Settings } from './schema.js';
@@ -100,12 +100,38 @@ export function readConfigFile(file: { path: string; explicit: boolean }): {
 }
 
 /** Every schema problem as `path: message`, all at once. */
-export function describeIssues(error: z.ZodError, originOf?: (path: string) => string | undefined): string[] {
+export function describeIssues(error: z.core.$ZodError, originOf?: (path: string) => string | undefined): string[] {
   return error.issues.map((issue) => {
     const path = formatPath(issue.path.filter((p): p is PathSegment => typeof p !== 'symbol'));
     const origin = originOf?.(path);
-    return `${path || '(root)'}: ${issue.message}${origin ? ` (from ${origin})` : ''}`;
+    return `${path || '(top level)'}: ${issueMessage(issue)}${origin ? ` (from ${origin})` : ''}`;
   });
+}
+
+/**
+ * zod/mini carries no locale, so its built-in messages are "Invalid input": say what was
+ * expected from the issue's own fields; our custom messages pass through.
+ */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.message && issue.message !== 'Invalid input') return issue.message;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_type':
+      return `must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+    case 'invalid_value':
+      return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'array' || issue.origin === 'string'
+        ? `must have at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'entries' : 'characters'}`
+        : `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
+    case 'invalid_union':
+      return 'has the wrong type';
+    default:
+      return 'is not valid';
+  }
 }
 
 /** Validate a raw config object, throwing one ConfigError that lists every problem. */

@@ -2,7 +2,6 @@
  * From a command's plain result to the bytes on stdout, for each `-o` format. A command returns
  * its JSON contract (`data`) plus, for people, tables and extra lines; it never prints.
  */
-import { renderCsv } from './csv.js';
 import type { Paint } from './charts.js';
 import { renderBoxTable, renderMarkdownTable, renderPlainTable, type TableData } from './table.js';
 
@@ -44,6 +43,7 @@ export async function renderResult(
       return JSON.stringify(result.data, null, 2) + '\n';
     case 'csv': {
       if (!result.csv) throw new FormatUnavailableError('csv');
+      const { renderCsv } = await import('./csv.js');
       return renderCsv(result.csv());
     }
     case 'markdown': {
