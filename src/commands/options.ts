@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { SettingOverride } from '../config/resolve.js';
-import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../config/schema.js';
+import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../config/enums.js';
 
 /** One option, declared as data. */
 export interface OptionSpec {
@@ -30,7 +30,11 @@ export interface OptionSpec {
 export function nonNegativeNumber(value: string, flag: string): number {
   const trimmed = value.trim();
   const parsed = trimmed === '' ? Number.NaN : Number(trimmed);
-  if (!Number.isFinite(parsed) || parsed < 0 || !/^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
+  if (
+    !Number.isFinite(parsed) ||
+    parsed < 0 ||
+    !/^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)
+  ) {
     throw new UsageError(`${flag} ${value} is not a non-negative number`, {
       hint: `Give ${flag} a finite number ≥ 0, e.g. ${flag} 1000.`,
     });
@@ -41,7 +45,10 @@ export function nonNegativeNumber(value: string, flag: string): number {
 /** A PUE: a number ≥ 1. */
 export function pueNumber(value: string, flag: string): number {
   const parsed = nonNegativeNumber(value, flag);
-  if (parsed < 1) throw new UsageError(`${flag} ${value} is below 1.0`, { hint: 'PUE is total facility energy / IT energy, so at least 1.0 (e.g. 1.2).' });
+  if (parsed < 1)
+    throw new UsageError(`${flag} ${value} is below 1.0`, {
+      hint: 'PUE is total facility energy / IT energy, so at least 1.0 (e.g. 1.2).',
+    });
   return parsed;
 }
 
@@ -66,22 +73,61 @@ export const OUTPUT_OPTION: OptionSpec = {
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   OUTPUT_OPTION,
   { flags: '-q, --quiet', description: 'only errors on stderr' },
-  { flags: '-v, --verbose', description: 'show HTTP requests and PromQL (secrets redacted); stack traces on errors' },
+  {
+    flags: '-v, --verbose',
+    description: 'show HTTP requests and PromQL (secrets redacted); stack traces on errors',
+  },
   { flags: '--no-color', description: 'no colour (also NO_COLOR; FORCE_COLOR forces it)' },
-  { flags: '--config <file>', description: 'config file (default: user config dir; env CARBONCTL_CONFIG)' },
+  {
+    flags: '--config <file>',
+    description: 'config file (default: user config dir; env CARBONCTL_CONFIG)',
+  },
 ];
 
 export const INTENSITY_OPTIONS: OptionSpec[] = [
-  { flags: '--provider <name>', description: 'intensity provider', choices: INTENSITY_PROVIDERS, setting: 'intensity.provider' },
-  { flags: '--region <id|postcode>', description: 'GB region id 1-17 or outward postcode (uk provider)', setting: 'intensity.region' },
-  { flags: '--zone <code>', description: 'zone or country code (electricitymaps, static)', setting: 'intensity.zone' },
+  {
+    flags: '--provider <name>',
+    description: 'intensity provider',
+    choices: INTENSITY_PROVIDERS,
+    setting: 'intensity.provider',
+  },
+  {
+    flags: '--region <id|postcode>',
+    description: 'GB region id 1-17 or outward postcode (uk provider)',
+    setting: 'intensity.region',
+  },
+  {
+    flags: '--zone <code>',
+    description: 'zone or country code (electricitymaps, static)',
+    setting: 'intensity.zone',
+  },
 ];
 
 export const POWER_OPTIONS: OptionSpec[] = [
-  { flags: '--power-profile <name>', description: 'power profile', choices: POWER_PROFILE_NAMES, setting: 'power.profile' },
-  { flags: '--busy-power-w <watts>', description: 'watts per busy core (default 12, ada profile)', setting: 'power.busyWattsPerCore', parse: nonNegativeNumber },
-  { flags: '--idle-power-w <watts>', description: 'watts per idle core (default 1, ada profile)', setting: 'power.idleWattsPerCore', parse: nonNegativeNumber },
-  { flags: '--pue <x>', description: 'power usage effectiveness, ≥ 1 (default 1.0)', setting: 'pue', parse: pueNumber },
+  {
+    flags: '--power-profile <name>',
+    description: 'power profile',
+    choices: POWER_PROFILE_NAMES,
+    setting: 'power.profile',
+  },
+  {
+    flags: '--busy-power-w <watts>',
+    description: 'watts per busy core (default 12, ada profile)',
+    setting: 'power.busyWattsPerCore',
+    parse: nonNegativeNumber,
+  },
+  {
+    flags: '--idle-power-w <watts>',
+    description: 'watts per idle core (default 1, ada profile)',
+    setting: 'power.idleWattsPerCore',
+    parse: nonNegativeNumber,
+  },
+  {
+    flags: '--pue <x>',
+    description: 'power usage effectiveness, ≥ 1 (default 1.0)',
+    setting: 'pue',
+    parse: pueNumber,
+  },
 ];
 
 export const TZ_OPTION: OptionSpec = {
@@ -97,13 +143,22 @@ export const LEDGER_OPTION: OptionSpec = {
 };
 
 export const PROMETHEUS_OPTIONS: OptionSpec[] = [
-  { flags: '--prometheus-url <url>', description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)' },
+  {
+    flags: '--prometheus-url <url>',
+    description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
+  },
   { flags: '--cluster <name>', description: 'act on this configured cluster only' },
 ];
 
 export const PERIOD_OPTIONS: OptionSpec[] = [
-  { flags: '--from <time>', description: 'start, YYYY-MM-DD or ISO 8601 (inclusive; alias --start)' },
-  { flags: '--to <time>', description: 'end, YYYY-MM-DD (end of that day) or ISO 8601 (exclusive; alias --end)' },
+  {
+    flags: '--from <time>',
+    description: 'start, YYYY-MM-DD or ISO 8601 (inclusive; alias --start)',
+  },
+  {
+    flags: '--to <time>',
+    description: 'end, YYYY-MM-DD (end of that day) or ISO 8601 (exclusive; alias --end)',
+  },
   { flags: '--start <time>', description: 'alias of --from', hidden: true },
   { flags: '--end <time>', description: 'alias of --to', hidden: true },
   { flags: '--last <duration>', description: 'the last duration up to now, e.g. 24h, 7d, 3mo' },
@@ -137,7 +192,8 @@ export function addOptions(command: Command, specs: ReadonlyArray<OptionSpec>): 
     if (spec.repeatable) {
       option.argParser((value: string, previous: unknown) => {
         const parsed = spec.parse ? spec.parse(value, flag) : value;
-        return [...(Array.isArray(previous) ? previous : []), parsed];
+        const earlier: unknown[] = Array.isArray(previous) ? (previous as unknown[]) : [];
+        return [...earlier, parsed];
       });
     } else if (spec.parse) {
       const parse = spec.parse;
@@ -149,7 +205,10 @@ export function addOptions(command: Command, specs: ReadonlyArray<OptionSpec>): 
 }
 
 /** The settings overrides a command's flags carry: only flags given on the command line. */
-export function settingOverrides(command: Command, specs: ReadonlyArray<OptionSpec>): SettingOverride[] {
+export function settingOverrides(
+  command: Command,
+  specs: ReadonlyArray<OptionSpec>,
+): SettingOverride[] {
   const values = command.opts();
   const overrides: SettingOverride[] = [];
   for (const spec of specs) {
@@ -157,7 +216,12 @@ export function settingOverrides(command: Command, specs: ReadonlyArray<OptionSp
     const option = new Option(spec.flags);
     const key = option.attributeName();
     if (command.getOptionValueSource(key) !== 'cli') continue;
-    overrides.push({ path: spec.setting, value: values[key], origin: 'flag', name: option.long ?? spec.flags });
+    overrides.push({
+      path: spec.setting,
+      value: values[key],
+      origin: 'flag',
+      name: option.long ?? spec.flags,
+    });
   }
   return overrides;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/context.js';
 
-const json = async (args: string[], env: Record<string, string> = {}) => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON under test
+const json = async (args: string[], env: Record<string, string> = {}): Promise<any> => {
   const result = await run([...args, '-o', 'json'], { env });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
@@ -10,7 +11,15 @@ const json = async (args: string[], env: Record<string, string> = {}) => {
 
 describe('calculate', () => {
   it('gives the SPEC §2 conformance example: 1000 busy + 5000 idle s at 185 g/kWh', async () => {
-    const data = await json(['calculate', '--busy-cpu-seconds', '1000', '--idle-cpu-seconds', '5000', '--intensity', '185']);
+    const data = await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '1000',
+      '--idle-cpu-seconds',
+      '5000',
+      '--intensity',
+      '185',
+    ]);
     // busy 1000 s × 12 W / 3.6e6 = 0.0033333 kWh; idle 5000 × 1 / 3.6e6 = 0.0013889 kWh
     expect(data.electricity_kwh.busy).toBeCloseTo(0.0033333, 7);
     expect(data.electricity_kwh.idle).toBeCloseTo(0.0013889, 7);
@@ -26,13 +35,31 @@ describe('calculate', () => {
   });
 
   it('applies PUE and custom watts: 3600 busy s at 10 W, PUE 1.5 → 0.015 kWh', async () => {
-    const data = await json(['calculate', '--busy-cpu-seconds', '3600', '--busy-power-w', '10', '--pue', '1.5', '--intensity', '200']);
+    const data = await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '3600',
+      '--busy-power-w',
+      '10',
+      '--pue',
+      '1.5',
+      '--intensity',
+      '200',
+    ]);
     expect(data.electricity_kwh.total).toBeCloseTo(0.015, 10); // 3600 × 10 / 3.6e6 × 1.5
     expect(data.carbon_gco2eq.total).toBeCloseTo(3, 10); // 0.015 × 200
   });
 
   it('takes the aws profile watts and its default PUE 1.135 (1 core-hour busy → 0.0039725 kWh)', async () => {
-    const data = await json(['calculate', '--busy-cpu-seconds', '3600', '--power-profile', 'aws', '--intensity', '100']);
+    const data = await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '3600',
+      '--power-profile',
+      'aws',
+      '--intensity',
+      '100',
+    ]);
     expect(data.power_w).toEqual({ busy: 3.5, idle: 0.74 });
     expect(data.pue).toBe(1.135);
     expect(data.electricity_kwh.total).toBeCloseTo(0.0035 * 1.135, 10);
@@ -54,7 +81,15 @@ describe('calculate', () => {
   });
 
   it('prints a plain table without a TTY, numbers rounded for people', async () => {
-    const result = await run(['calculate', '--busy-cpu-seconds', '1000', '--idle-cpu-seconds', '5000', '--intensity', '185']);
+    const result = await run([
+      'calculate',
+      '--busy-cpu-seconds',
+      '1000',
+      '--idle-cpu-seconds',
+      '5000',
+      '--intensity',
+      '185',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/total\s+0\.00472\s+0\.874/);
     expect(result.stdout).not.toMatch(/[┌│]/);
@@ -66,7 +101,10 @@ describe('calculate', () => {
     [['--busy-cpu-seconds', 'abc'], '--busy-cpu-seconds abc is not a non-negative number'],
     [['--busy-cpu-seconds', 'NaN'], '--busy-cpu-seconds NaN'],
     [['--busy-cpu-seconds', 'Infinity'], '--busy-cpu-seconds Infinity'],
-    [['--busy-cpu-seconds', '1', '--equivalencies', '16'], '--equivalencies 16 is not a whole number from 1 to 15'],
+    [
+      ['--busy-cpu-seconds', '1', '--equivalencies', '16'],
+      '--equivalencies 16 is not a whole number from 1 to 15',
+    ],
     [['--busy-cpu-seconds', '1', '--pue', '0.9'], '--pue 0.9 is below 1.0'],
     [['--busy-cpu-seconds', '1', '--power-profile', 'ibm'], "argument 'ibm' is invalid"],
     [[], 'calculate needs --busy-cpu-seconds'],
@@ -82,14 +120,20 @@ describe('equivalencies', () => {
   it('gives the Ada figures for 1000 g', async () => {
     const data = await json(['equivalencies', '1000', '--all']);
     expect(data.total_gco2eq).toBe(1000);
-    const values = Object.fromEntries(Object.entries(data.top_equivalencies).map(([k, v]) => [k, (v as { value: number }).value]));
+    const values = Object.fromEntries(
+      Object.entries(data.top_equivalencies).map(([k, v]) => [k, (v as { value: number }).value]),
+    );
     expect(values.miles_driven).toBeCloseTo(2.5, 10); // 1000 / 400
     expect(values.smartphone_charges).toBeCloseTo(121.65, 2); // 1000 / 8.22
     expect(values.trees_day).toBeCloseTo(16.78, 2); // 1000 / 59.6
     expect(values.streaming_hours).toBeCloseTo(18.18, 2); // 1000 / 55
     expect(values.kettles_boiled).toBeCloseTo(14.29, 2); // 1000 / 70
     for (const value of Object.values(data.top_equivalencies)) {
-      expect(value).toMatchObject({ unit: expect.any(String), description: expect.any(String), source: expect.any(String) });
+      expect(value).toMatchObject({
+        unit: expect.any(String),
+        description: expect.any(String),
+        source: expect.any(String),
+      });
     }
   });
 

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/context.js';
 
-const files = { bash: 'completions/carbonctl.bash', zsh: 'completions/_carbonctl', fish: 'completions/carbonctl.fish' } as const;
+const files = {
+  bash: 'completions/carbonctl.bash',
+  zsh: 'completions/_carbonctl',
+  fish: 'completions/carbonctl.fish',
+} as const;
 
 describe('completion', () => {
   for (const [shell, file] of Object.entries(files)) {
@@ -17,13 +21,20 @@ describe('completion', () => {
     const { stdout } = await run(['completion', 'bash']);
     expect(stdout).toContain('"|config") path="config"');
     expect(stdout).toContain('"config|set") path="config set"');
-    expect(stdout).toMatch(/"intensity\|--provider"\) COMPREPLY=\(\$\(compgen -W "uk electricitymaps static fixed"/);
+    expect(stdout).toMatch(
+      /"intensity\|--provider"\) COMPREPLY=\(\$\(compgen -W "uk electricitymaps static fixed"/,
+    );
     expect(stdout).toContain('--busy-cpu-seconds');
     expect(stdout).not.toContain('__complete"');
   });
 
   it('completes cluster names from the config', async () => {
-    const { dir } = await run(['config', 'set', 'clusters', '[{"name":"hpc"},{"name":"k8s-prod"}]']);
+    const { dir } = await run([
+      'config',
+      'set',
+      'clusters',
+      '[{"name":"hpc"},{"name":"k8s-prod"}]',
+    ]);
     const result = await run(['__complete', 'clusters'], { dir });
     expect(result.stdout).toBe('hpc\nk8s-prod\n');
   });

@@ -13,7 +13,11 @@ function withConfig(config: unknown): string {
 }
 
 type Row = { key: string; value: string; source: string; origin: string | null };
-async function list(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Map<string, Row>> {
+async function list(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Map<string, Row>> {
   const result = await run(['config', 'list', ...args, '-o', 'json'], { dir, env });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
@@ -23,10 +27,21 @@ async function list(dir: string, args: string[] = [], env: Record<string, string
 
 describe('config precedence: flag > env > file > default', () => {
   it('reports each value and where it came from', async () => {
-    const dir = withConfig({ timezone: 'Europe/London', pue: 1.3, intensity: { provider: 'static', zone: 'DE' } });
-    const rows = await list(dir, ['--pue', '1.5'], { CARBONCTL_TZ: 'America/New_York', CARBONCTL_INTENSITY_PROVIDER: 'fixed' });
+    const dir = withConfig({
+      timezone: 'Europe/London',
+      pue: 1.3,
+      intensity: { provider: 'static', zone: 'DE' },
+    });
+    const rows = await list(dir, ['--pue', '1.5'], {
+      CARBONCTL_TZ: 'America/New_York',
+      CARBONCTL_INTENSITY_PROVIDER: 'fixed',
+    });
     expect(rows.get('pue')).toMatchObject({ value: '1.5', source: 'flag', origin: '--pue' });
-    expect(rows.get('timezone')).toMatchObject({ value: 'America/New_York', source: 'env', origin: 'CARBONCTL_TZ' });
+    expect(rows.get('timezone')).toMatchObject({
+      value: 'America/New_York',
+      source: 'env',
+      origin: 'CARBONCTL_TZ',
+    });
     expect(rows.get('intensity.provider')).toMatchObject({ value: 'fixed', source: 'env' });
     expect(rows.get('intensity.zone')).toMatchObject({ value: 'DE', source: 'file' });
     expect(rows.get('power.busyWattsPerCore')).toMatchObject({ value: '12', source: 'default' });
@@ -35,19 +50,32 @@ describe('config precedence: flag > env > file > default', () => {
   it('a flag beats env beats file for the same key', async () => {
     const dir = withConfig({ timezone: 'Europe/London' });
     expect((await list(dir)).get('timezone')?.source).toBe('file');
-    expect((await list(dir, [], { CARBONCTL_TZ: 'Asia/Tokyo' })).get('timezone')).toMatchObject({ value: 'Asia/Tokyo', source: 'env' });
-    expect((await list(dir, ['--tz', 'UTC'], { CARBONCTL_TZ: 'Asia/Tokyo' })).get('timezone')).toMatchObject({ value: 'UTC', source: 'flag' });
+    expect((await list(dir, [], { CARBONCTL_TZ: 'Asia/Tokyo' })).get('timezone')).toMatchObject({
+      value: 'Asia/Tokyo',
+      source: 'env',
+    });
+    expect(
+      (await list(dir, ['--tz', 'UTC'], { CARBONCTL_TZ: 'Asia/Tokyo' })).get('timezone'),
+    ).toMatchObject({ value: 'UTC', source: 'flag' });
   });
 
   it('--prometheus-url defines a default cluster when none is configured', async () => {
     const rows = await list(tempDir(), ['--prometheus-url', 'http://prom.example:9090']);
     expect(rows.get('clusters[0].name')).toMatchObject({ value: 'default' });
-    expect(rows.get('clusters[0].prometheus.url')).toMatchObject({ value: 'http://prom.example:9090', source: 'flag' });
+    expect(rows.get('clusters[0].prometheus.url')).toMatchObject({
+      value: 'http://prom.example:9090',
+      source: 'flag',
+    });
   });
 
   it('redacts secrets from env and file', async () => {
-    const dir = withConfig({ clusters: [{ name: 'a', prometheus: { url: 'http://p:9090', password: 'hunter2' } }] });
-    const result = await run(['config', 'list'], { dir, env: { CARBONCTL_PROMETHEUS_TOKEN: 's3cr3t-token' } });
+    const dir = withConfig({
+      clusters: [{ name: 'a', prometheus: { url: 'http://p:9090', password: 'hunter2' } }],
+    });
+    const result = await run(['config', 'list'], {
+      dir,
+      env: { CARBONCTL_PROMETHEUS_TOKEN: 's3cr3t-token' },
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('s3cr3t-token');
     expect(result.stdout).not.toContain('hunter2');
@@ -64,7 +92,11 @@ describe('config precedence: flag > env > file > default', () => {
 
 describe('config file validation', () => {
   it('reports every problem at once with its path', async () => {
-    const dir = withConfig({ pue: 0.5, clusters: [{ name: 'ok' }, { name: 'b', prometheus: { url: 'ftp://x' } }], colour: 'red' });
+    const dir = withConfig({
+      pue: 0.5,
+      clusters: [{ name: 'ok' }, { name: 'b', prometheus: { url: 'ftp://x' } }],
+      colour: 'red',
+    });
     const result = await run(['config', 'validate'], { dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('pue: must be at least 1.0');
@@ -95,7 +127,10 @@ describe('config set / get / unset', () => {
     expect((await run(['config', 'set', 'intensity.token', 'em-secret'], { dir })).code).toBe(0);
     const file = join(dir, 'config', 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pue: 1.25, intensity: { token: 'em-secret' } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      pue: 1.25,
+      intensity: { token: 'em-secret' },
+    });
     const got = await run(['config', 'get', 'pue', '-o', 'json'], { dir });
     expect(JSON.parse(got.stdout)).toEqual({ key: 'pue', value: 1.25, source: 'file' });
     const secret = await run(['config', 'get', 'intensity.token'], { dir });
@@ -109,14 +144,19 @@ describe('config set / get / unset', () => {
     await run(['config', 'set', 'pue', '1.2'], { dir });
     const result = await run(['config', 'set', 'pue', '0.3'], { dir });
     expect(result.code).toBe(2);
-    expect(JSON.parse(readFileSync(join(dir, 'config', 'config.json'), 'utf8'))).toEqual({ pue: 1.2 });
+    expect(JSON.parse(readFileSync(join(dir, 'config', 'config.json'), 'utf8'))).toEqual({
+      pue: 1.2,
+    });
   });
 
   it('config path prints the file', async () => {
     const dir = tempDir();
     const result = await run(['config', 'path'], { dir });
     expect(result.stdout.trim()).toBe(join(dir, 'config', 'config.json'));
-    const env = await run(['config', 'path'], { dir, env: { CARBONCTL_CONFIG: '/etc/carbonctl.json' } });
+    const env = await run(['config', 'path'], {
+      dir,
+      env: { CARBONCTL_CONFIG: '/etc/carbonctl.json' },
+    });
     expect(env.stdout.trim()).toBe('/etc/carbonctl.json');
   });
 });
@@ -145,7 +185,21 @@ describe('init', () => {
   it('runs fully from flags', async () => {
     const dir = tempDir();
     const result = await run(
-      ['init', '--yes', '--skip-check', '--prometheus-url', 'http://prom:9090', '--provider', 'uk', '--region', '13', '--power-profile', 'gcp', '--tz', 'Europe/London'],
+      [
+        'init',
+        '--yes',
+        '--skip-check',
+        '--prometheus-url',
+        'http://prom:9090',
+        '--provider',
+        'uk',
+        '--region',
+        '13',
+        '--power-profile',
+        'gcp',
+        '--tz',
+        'Europe/London',
+      ],
       { dir },
     );
     expect(result.code).toBe(0);
@@ -168,11 +222,18 @@ describe('init', () => {
     const result = await run(['init', '--skip-check'], { dir, tty: true, prompter });
     expect(result.code).toBe(0);
     const config = JSON.parse(readFileSync(join(dir, 'config', 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ intensity: { provider: 'static', zone: 'FR' }, pue: 1.4, clusters: [{ name: 'hpc' }] });
+    expect(config).toMatchObject({
+      intensity: { provider: 'static', zone: 'FR' },
+      pue: 1.4,
+      clusters: [{ name: 'hpc' }],
+    });
   });
 
   it('Ctrl-C at a prompt is exit 130', async () => {
-    const prompter: Prompter = { ...scripted([]), input: () => Promise.reject(new CancelledError()) };
+    const prompter: Prompter = {
+      ...scripted([]),
+      input: () => Promise.reject(new CancelledError()),
+    };
     const result = await run(['init', '--skip-check'], { tty: true, prompter });
     expect(result.code).toBe(130);
   });

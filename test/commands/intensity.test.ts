@@ -15,7 +15,11 @@ function forecastBody(fromIso: string): string {
     const hour = from.getUTCHours();
     const value = hour >= 17 && hour < 20 && from.getUTCDate() === 21 ? 50 : 200;
     const fmt = (d: Date) => d.toISOString().slice(0, 16) + 'Z';
-    return { from: fmt(from), to: fmt(to), intensity: { forecast: value, actual: null, index: value < 100 ? 'low' : 'moderate' } };
+    return {
+      from: fmt(from),
+      to: fmt(to),
+      intensity: { forecast: value, actual: null, index: value < 100 ? 'low' : 'moderate' },
+    };
   });
   return JSON.stringify({ data });
 }
@@ -32,7 +36,14 @@ describe('intensity against a loopback GB Carbon Intensity API', () => {
         res.end(readFileSync('fixtures/intensity/uk-national-intensity-current.json'));
       } else {
         res.statusCode = 404;
-        res.end(JSON.stringify({ error: { code: '400 Bad Request', message: 'Please enter a valid path e.g. /intensity/' } }));
+        res.end(
+          JSON.stringify({
+            error: {
+              code: '400 Bad Request',
+              message: 'Please enter a valid path e.g. /intensity/',
+            },
+          }),
+        );
       }
     });
   });
@@ -43,7 +54,9 @@ describe('intensity against a loopback GB Carbon Intensity API', () => {
     const result = await run(['intensity', '-o', 'json'], { env: env(), now: NOW });
     expect(result.code).toBe(0);
     const data = JSON.parse(result.stdout);
-    const fixture = JSON.parse(readFileSync('fixtures/intensity/uk-national-intensity-current.json', 'utf8')).data[0];
+    const fixture = JSON.parse(
+      readFileSync('fixtures/intensity/uk-national-intensity-current.json', 'utf8'),
+    ).data[0];
     expect(data).toMatchObject({
       intensity: fixture.intensity.actual ?? fixture.intensity.forecast,
       index: fixture.intensity.index,
@@ -54,7 +67,10 @@ describe('intensity against a loopback GB Carbon Intensity API', () => {
   });
 
   it('--forecast 24 --best-window 3h finds 17:00–20:00Z and a 75 % saving', async () => {
-    const result = await run(['intensity', '--forecast', '24', '--best-window', '3h', '-o', 'json'], { env: env(), now: NOW });
+    const result = await run(
+      ['intensity', '--forecast', '24', '--best-window', '3h', '-o', 'json'],
+      { env: env(), now: NOW },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const data = JSON.parse(result.stdout);
@@ -70,11 +86,16 @@ describe('intensity against a loopback GB Carbon Intensity API', () => {
       intensity_forecast: 200,
       intensity_index: 'moderate',
     });
-    expect(server.requests.some((r) => r.url.startsWith('/intensity/2026-11-21T12:05Z/fw24h'))).toBe(true);
+    expect(
+      server.requests.some((r) => r.url.startsWith('/intensity/2026-11-21T12:05Z/fw24h')),
+    ).toBe(true);
   });
 
   it('prints the forecast table and the best window for people', async () => {
-    const result = await run(['intensity', '--forecast', '6', '--best-window', '1h', '--within', '6h'], { env: env(), now: NOW });
+    const result = await run(
+      ['intensity', '--forecast', '6', '--best-window', '1h', '--within', '6h'],
+      { env: env(), now: NOW },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/From \(UTC\)\s+To \(UTC\)\s+Forecast \(g\/kWh\)\s+Index/);
     expect(result.stdout).toContain('Cleanest 1 h within 6 h: 2026-11-21 17:00–18:00 UTC');
@@ -102,9 +123,14 @@ describe('intensity against a loopback GB Carbon Intensity API', () => {
   });
 
   it('works offline with the static and fixed providers', async () => {
-    const fixed = await run(['intensity', '-o', 'json'], { env: { CARBONCTL_INTENSITY_PROVIDER: 'fixed' }, now: NOW });
+    const fixed = await run(['intensity', '-o', 'json'], {
+      env: { CARBONCTL_INTENSITY_PROVIDER: 'fixed' },
+      now: NOW,
+    });
     expect(fixed.code).toBe(2); // fixed needs a value: a config error naming it
-    const stat = await run(['intensity', '--provider', 'static', '--zone', 'DE', '-o', 'json'], { now: NOW });
+    const stat = await run(['intensity', '--provider', 'static', '--zone', 'DE', '-o', 'json'], {
+      now: NOW,
+    });
     expect(stat.code).toBe(0);
     const data = JSON.parse(stat.stdout);
     expect(data.provider).toBe('static');

@@ -68,7 +68,11 @@ export interface CalculateData {
 }
 
 /** Compute the footprint for the options. */
-export async function run(options: CalculateOptions, settings: Settings, context: Context): Promise<CalculateData> {
+export async function run(
+  options: CalculateOptions,
+  settings: Settings,
+  context: Context,
+): Promise<CalculateData> {
   const factors = methodologyFactors(settings);
   let figure: IntensityFigure | null = null;
   if (!options.energyOnly && options.intensityGPerKwh === null) {
@@ -77,15 +81,23 @@ export async function run(options: CalculateOptions, settings: Settings, context
   }
   const intensity = options.energyOnly ? 0 : (options.intensityGPerKwh ?? figure?.gPerKwh ?? 0);
   const footprint = computeFootprint(
-    { busySeconds: options.busySeconds, idleSeconds: options.idleSeconds, memoryGiBHours: options.memoryGiBHours },
+    {
+      busySeconds: options.busySeconds,
+      idleSeconds: options.idleSeconds,
+      memoryGiBHours: options.memoryGiBHours,
+    },
     intensity,
     factors,
   );
   const reasons = [...footprint.estimationReasons];
-  if (figure && figure.kind !== 'actual' && figure.kind !== 'fixed') reasons.push(`intensity_${figure.kind === 'static' ? 'static_annual' : figure.kind}`);
+  if (figure && figure.kind !== 'actual' && figure.kind !== 'fixed')
+    reasons.push(`intensity_${figure.kind === 'static' ? 'static_annual' : figure.kind}`);
   const equivalencies: CalculateData['equivalencies'] = {};
   if (!options.energyOnly) {
-    for (const { key, ...rest } of topEquivalencies(footprint.scope2LocationGrams, options.equivalencyCount)) {
+    for (const { key, ...rest } of topEquivalencies(
+      footprint.scope2LocationGrams,
+      options.equivalencyCount,
+    )) {
       equivalencies[key] = rest;
     }
   }
@@ -98,12 +110,21 @@ export async function run(options: CalculateOptions, settings: Settings, context
     },
     carbon_gco2eq: options.energyOnly
       ? null
-      : { busy: footprint.busyGrams, idle: footprint.idleGrams, memory: footprint.memoryGrams, total: footprint.scope2LocationGrams },
+      : {
+          busy: footprint.busyGrams,
+          idle: footprint.idleGrams,
+          memory: footprint.memoryGrams,
+          total: footprint.scope2LocationGrams,
+        },
     carbon_intensity_g_per_kwh: options.energyOnly ? null : intensity,
     power_w: { busy: factors.power.busyWattsPerCore, idle: factors.power.idleWattsPerCore },
     power_profile: factors.power.profile,
     pue: factors.pue,
-    intensity_source: options.energyOnly ? null : figure ? figure.description : 'given (--intensity)',
+    intensity_source: options.energyOnly
+      ? null
+      : figure
+        ? figure.description
+        : 'given (--intensity)',
     cost: { value: footprint.cost, currency: factors.cost.currency },
     is_estimated: !options.energyOnly && reasons.some((r) => r.startsWith('intensity_')),
     estimation_reasons: options.energyOnly ? [] : [...new Set(reasons)].sort(),
@@ -113,7 +134,9 @@ export async function run(options: CalculateOptions, settings: Settings, context
 
 /** Command entry: settings, options, run, and how to show the result. */
 export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
-  const settings = (await context.settings({ flags: settingOverrides(invocation.command, CALCULATE_OPTIONS) })).settings;
+  const settings = (
+    await context.settings({ flags: settingOverrides(invocation.command, CALCULATE_OPTIONS) })
+  ).settings;
   const options = parseOptions(invocation.opts, settings.timezone);
   const data = await run(options, settings, context);
   return {
@@ -122,12 +145,16 @@ export async function execute(invocation: Invocation, context: Context): Promise
       const rows = [
         { part: 'busy', kwh: data.electricity_kwh.busy, g: data.carbon_gco2eq?.busy },
         { part: 'idle', kwh: data.electricity_kwh.idle, g: data.carbon_gco2eq?.idle },
-        ...(options.memoryGiBHours > 0 ? [{ part: 'memory', kwh: data.electricity_kwh.memory, g: data.carbon_gco2eq?.memory }] : []),
+        ...(options.memoryGiBHours > 0
+          ? [{ part: 'memory', kwh: data.electricity_kwh.memory, g: data.carbon_gco2eq?.memory }]
+          : []),
       ];
       const columns = [
         { key: 'part', header: '' },
         { key: 'kwh', header: 'Electricity (kWh)', kind: 'number' as const },
-        ...(data.carbon_gco2eq ? [{ key: 'g', header: 'Carbon (gCO2e)', kind: 'number' as const }] : []),
+        ...(data.carbon_gco2eq
+          ? [{ key: 'g', header: 'Carbon (gCO2e)', kind: 'number' as const }]
+          : []),
       ];
       const lines = [
         `Power: ${data.power_w.busy} W busy / ${data.power_w.idle} W idle per core (${data.power_profile}), PUE ${data.pue}`,
@@ -140,13 +167,30 @@ export async function execute(invocation: Invocation, context: Context): Promise
         (e) => `  ≈ ${formatEquivalency(e.value)} ${e.description}`,
       );
       return [
-        { table: { columns, rows, footer: { part: 'total', kwh: data.electricity_kwh.total, g: data.carbon_gco2eq?.total } } },
-        { text: lines.join('\n') + '\n' + (equivalencyLines.length ? `That is about:\n${equivalencyLines.join('\n')}\n` : '') },
+        {
+          table: {
+            columns,
+            rows,
+            footer: {
+              part: 'total',
+              kwh: data.electricity_kwh.total,
+              g: data.carbon_gco2eq?.total,
+            },
+          },
+        },
+        {
+          text:
+            lines.join('\n') +
+            '\n' +
+            (equivalencyLines.length ? `That is about:\n${equivalencyLines.join('\n')}\n` : ''),
+        },
       ];
     },
   };
 }
 
 function formatEquivalency(value: number): string {
-  return value >= 100 ? Math.round(value).toLocaleString('en-US') : Number(value.toPrecision(3)).toString();
+  return value >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : Number(value.toPrecision(3)).toString();
 }

@@ -1,16 +1,42 @@
 /** `carbonctl calculate`: what some CPU time cost the planet (SPEC §4). */
-import { integerBetween, INTENSITY_OPTIONS, nonNegativeNumber, POWER_OPTIONS, type OptionSpec } from '../options.js';
+import {
+  integerBetween,
+  INTENSITY_OPTIONS,
+  nonNegativeNumber,
+  POWER_OPTIONS,
+  type OptionSpec,
+} from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const CALCULATE_OPTIONS: OptionSpec[] = [
-  { flags: '--busy-cpu-seconds <n>', description: 'busy CPU core-seconds', parse: nonNegativeNumber },
-  { flags: '--idle-cpu-seconds <n>', description: 'idle CPU core-seconds', parse: nonNegativeNumber },
-  { flags: '--memory-gib-hours <n>', description: 'memory GiB-hours (with power.memoryWattsPerGiB)', parse: nonNegativeNumber },
+  {
+    flags: '--busy-cpu-seconds <n>',
+    description: 'busy CPU core-seconds',
+    parse: nonNegativeNumber,
+  },
+  {
+    flags: '--idle-cpu-seconds <n>',
+    description: 'idle CPU core-seconds',
+    parse: nonNegativeNumber,
+  },
+  {
+    flags: '--memory-gib-hours <n>',
+    description: 'memory GiB-hours (with power.memoryWattsPerGiB)',
+    parse: nonNegativeNumber,
+  },
   ...POWER_OPTIONS,
-  { flags: '--intensity <g/kWh>', description: 'grid carbon intensity; without it the provider is asked', parse: nonNegativeNumber },
+  {
+    flags: '--intensity <g/kWh>',
+    description: 'grid carbon intensity; without it the provider is asked',
+    parse: nonNegativeNumber,
+  },
   ...INTENSITY_OPTIONS,
   { flags: '--at <time>', description: 'use the provider’s intensity at this time (default: now)' },
-  { flags: '--equivalencies <count>', description: 'how many equivalencies (1-15, default 3)', parse: integerBetween(1, 15) },
+  {
+    flags: '--equivalencies <count>',
+    description: 'how many equivalencies (1-15, default 3)',
+    parse: integerBetween(1, 15),
+  },
   { flags: '--energy-only', description: 'electricity only: skip intensity and carbon' },
 ];
 

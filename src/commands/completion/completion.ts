@@ -1,4 +1,5 @@
 /** Print a completion script, or dynamic values for one. */
+import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
@@ -6,7 +7,10 @@ import type { Invocation } from '../spec.js';
 import { generateCompletion, SHELLS, type Shell } from './generate.js';
 
 /** Command entry for both `completion` and `__complete`. */
-export async function execute(invocation: Invocation, context: Context): Promise<CommandResult | undefined> {
+export async function execute(
+  invocation: Invocation,
+  context: Context,
+): Promise<CommandResult | undefined> {
   const root = rootOf(invocation.command);
   if (invocation.command.name() === '__complete') {
     const kind = invocation.args[0];
@@ -23,13 +27,15 @@ export async function execute(invocation: Invocation, context: Context): Promise
   }
   const shell = invocation.args[0] as Shell;
   if (!SHELLS.includes(shell)) {
-    throw new UsageError(`completion ${String(shell)} is not a supported shell`, { hint: `Use one of: ${SHELLS.join(', ')}.` });
+    throw new UsageError(`completion ${String(shell)} is not a supported shell`, {
+      hint: `Use one of: ${SHELLS.join(', ')}.`,
+    });
   }
   context.io.out(generateCompletion(root, shell));
   return undefined;
 }
 
-function rootOf(command: import('commander').Command): import('commander').Command {
+function rootOf(command: Command): Command {
   let current = command;
   while (current.parent) current = current.parent;
   return current;

@@ -4,7 +4,14 @@ import type { CommandSpec } from '../spec.js';
 export const completionCommand: CommandSpec = {
   name: 'completion',
   description: 'Print a shell completion script (bash, zsh or fish)',
-  arguments: [{ name: 'shell', description: 'bash, zsh or fish', required: true, choices: ['bash', 'zsh', 'fish'] }],
+  arguments: [
+    {
+      name: 'shell',
+      description: 'bash, zsh or fish',
+      required: true,
+      choices: ['bash', 'zsh', 'fish'],
+    },
+  ],
   examples: [
     'carbonctl completion bash > ~/.local/share/bash-completion/completions/carbonctl',
     'carbonctl completion zsh > "${fpath[1]}/_carbonctl"',

@@ -11,7 +11,10 @@ import type { Invocation } from '../spec.js';
 import { CONFIG_LIST_OPTIONS } from './index.js';
 
 /** Dispatch on the subcommand name. */
-export async function execute(invocation: Invocation, context: Context): Promise<CommandResult | undefined> {
+export async function execute(
+  invocation: Invocation,
+  context: Context,
+): Promise<CommandResult | undefined> {
   switch (invocation.command.name()) {
     case 'path':
       return pathCommand(context);
@@ -32,14 +35,19 @@ export async function execute(invocation: Invocation, context: Context): Promise
 
 function pathCommand(context: Context): CommandResult {
   const file = context.configFile();
-  return { data: { path: file.path, explicit: file.explicit }, human: () => [{ text: `${file.path}\n` }] };
+  return {
+    data: { path: file.path, explicit: file.explicit },
+    human: () => [{ text: `${file.path}\n` }],
+  };
 }
 
 async function listCommand(invocation: Invocation, context: Context): Promise<CommandResult> {
   const prometheusUrl = optionalString(invocation.opts, 'prometheusUrl');
   const resolved = await context.settings({
     flags: settingOverrides(invocation.command, CONFIG_LIST_OPTIONS),
-    prometheusFlags: prometheusUrl ? [{ key: 'url', value: prometheusUrl, name: '--prometheus-url' }] : [],
+    prometheusFlags: prometheusUrl
+      ? [{ key: 'url', value: prometheusUrl, name: '--prometheus-url' }]
+      : [],
     cluster: optionalString(invocation.opts, 'cluster'),
   });
   const rows = leaves(resolved.settings).map(([segments, value]) => {
@@ -49,7 +57,11 @@ async function listCommand(invocation: Invocation, context: Context): Promise<Co
     return { key, value: displayValue(key, value), source, origin: origin ?? null };
   });
   return {
-    data: { config_file: resolved.configFile.path, config_file_exists: resolved.configFile.exists, settings: rows },
+    data: {
+      config_file: resolved.configFile.path,
+      config_file_exists: resolved.configFile.exists,
+      settings: rows,
+    },
     csv: () => ({
       columns: [
         { key: 'key', header: 'key' },
@@ -73,7 +85,11 @@ async function listCommand(invocation: Invocation, context: Context): Promise<Co
           })),
         },
       },
-      { text: style.dim(`Config file: ${resolved.configFile.path}${resolved.configFile.exists ? '' : ' (not created yet)'}\n`) },
+      {
+        text: style.dim(
+          `Config file: ${resolved.configFile.path}${resolved.configFile.exists ? '' : ' (not created yet)'}\n`,
+        ),
+      },
     ],
   };
 }
@@ -82,12 +98,16 @@ async function getCommand(key: string, context: Context): Promise<CommandResult>
   const resolved = await context.settings();
   const value = getAt(resolved.settings, parsePath(key));
   if (value === undefined) {
-    throw new UsageError(`${key} is not a setting`, { hint: 'See `carbonctl config list` for every key.' });
+    throw new UsageError(`${key} is not a setting`, {
+      hint: 'See `carbonctl config list` for every key.',
+    });
   }
   const shown = isSecretPath(key) && value !== null ? '••••••' : value;
   return {
     data: { key, value: shown, source: resolved.sources.get(key) ?? 'default' },
-    human: () => [{ text: `${typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2)}\n` }],
+    human: () => [
+      { text: `${typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2)}\n` },
+    ],
   };
 }
 
@@ -100,7 +120,10 @@ export function parseValue(text: string): unknown {
   }
 }
 
-async function writeFile(context: Context, mutate: (raw: Record<string, unknown>) => void): Promise<string> {
+async function writeFile(
+  context: Context,
+  mutate: (raw: Record<string, unknown>) => void,
+): Promise<string> {
   const file = context.configFile();
   const { raw } = readConfigFile({ path: file.path, explicit: false });
   const next = structuredClone(raw);
@@ -112,7 +135,11 @@ async function writeFile(context: Context, mutate: (raw: Record<string, unknown>
   return file.path;
 }
 
-async function setCommand(key: string, valueText: string, context: Context): Promise<CommandResult> {
+async function setCommand(
+  key: string,
+  valueText: string,
+  context: Context,
+): Promise<CommandResult> {
   const segments = parsePath(key);
   const value = parseValue(valueText);
   const path = await writeFile(context, (raw) => setAt(raw, segments, value));
@@ -126,7 +153,11 @@ async function unsetCommand(key: string, context: Context): Promise<CommandResul
   const path = await writeFile(context, (raw) => {
     removed = deleteAt(raw, segments);
   });
-  context.io.info(removed ? `Removed ${key} from ${path}; the default applies.` : `${key} was not set in ${path}.`);
+  context.io.info(
+    removed
+      ? `Removed ${key} from ${path}; the default applies.`
+      : `${key} was not set in ${path}.`,
+  );
   return { data: { key, removed, path }, human: () => [] };
 }
 
@@ -134,6 +165,11 @@ function validateCommand(context: Context): CommandResult {
   const file = context.configFile();
   const { exists, raw } = readConfigFile(file);
   validateRaw(raw, `config file ${file.path}`);
-  const message = exists ? `${file.path} is valid.` : `${file.path} does not exist; the defaults are valid.`;
-  return { data: { path: file.path, exists, valid: true }, human: () => [{ text: `${message}\n` }] };
+  const message = exists
+    ? `${file.path} is valid.`
+    : `${file.path} does not exist; the defaults are valid.`;
+  return {
+    data: { path: file.path, exists, valid: true },
+    human: () => [{ text: `${message}\n` }],
+  };
 }

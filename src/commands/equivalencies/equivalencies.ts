@@ -1,5 +1,9 @@
 /** `carbonctl equivalencies`: parse the amount, pick the equivalencies, show them. */
-import { computeEquivalencies, topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
+import {
+  computeEquivalencies,
+  topEquivalencies,
+  type EquivalencyValue,
+} from '../../core/equivalencies.js';
 import { parseMassGrams } from '../../core/units.js';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../errors.js';
@@ -24,7 +28,9 @@ export function parseOptions(args: string[], opts: Record<string, unknown>): Equ
   let grams: number;
   if (unit !== undefined) {
     if (!/^\s*[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(amount)) {
-      throw new UsageError(`amount ${amount} is not a number (with --unit ${unit}, give a bare number)`);
+      throw new UsageError(
+        `amount ${amount} is not a number (with --unit ${unit}, give a bare number)`,
+      );
     }
     grams = Number(amount) * (UNIT_GRAMS[unit] ?? 1);
     if (!Number.isFinite(grams)) throw new UsageError(`amount ${amount} is too large`);
@@ -39,7 +45,9 @@ export function run(options: EquivalenciesOptions): {
   total_gco2eq: number;
   top_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
 } {
-  const chosen = options.all ? computeEquivalencies(options.grams) : topEquivalencies(options.grams, options.count);
+  const chosen = options.all
+    ? computeEquivalencies(options.grams)
+    : topEquivalencies(options.grams, options.count);
   const top: Record<string, Omit<EquivalencyValue, 'key'>> = {};
   for (const { key, ...rest } of chosen) top[key] = rest;
   return { total_gco2eq: options.grams, top_equivalencies: top };
@@ -55,7 +63,12 @@ export function execute(invocation: Invocation, _context: Context): Promise<Comm
       { key: 'unit', header: 'Unit' },
       { key: 'source', header: 'Source' },
     ],
-    rows: Object.entries(data.top_equivalencies).map(([key, e]) => ({ key, value: e.value, unit: e.unit, source: e.source })),
+    rows: Object.entries(data.top_equivalencies).map(([key, e]) => ({
+      key,
+      value: e.value,
+      unit: e.unit,
+      source: e.source,
+    })),
   });
   return Promise.resolve({
     data,

@@ -5,7 +5,10 @@ import type { CommandResult } from '../../output/render.js';
 import type { Invocation } from '../spec.js';
 
 /** `help exit-codes` prints the table of SPEC §1.2; `help <command>` shows that command's help. */
-export function execute(invocation: Invocation, _context: Context): Promise<CommandResult | undefined> {
+export function execute(
+  invocation: Invocation,
+  _context: Context,
+): Promise<CommandResult | undefined> {
   const topic = invocation.args;
   if (topic.length === 0 || topic[0] === 'exit-codes') {
     if (topic.length === 0) {
@@ -14,7 +17,13 @@ export function execute(invocation: Invocation, _context: Context): Promise<Comm
     }
     return Promise.resolve({
       data: { exit_codes: EXIT_CODES },
-      csv: () => ({ columns: [{ key: 'code', header: 'code', kind: 'number' }, { key: 'meaning', header: 'meaning' }], rows: EXIT_CODES.map((e) => ({ ...e })) }),
+      csv: () => ({
+        columns: [
+          { key: 'code', header: 'code', kind: 'number' },
+          { key: 'meaning', header: 'meaning' },
+        ],
+        rows: EXIT_CODES.map((e) => ({ ...e })),
+      }),
       human: () => [
         {
           table: {

@@ -1,11 +1,12 @@
 /** `carbonctl init`: write a config file, interactively or from flags (SPEC §1.3). */
-import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../../config/schema.js';
+import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../../config/enums.js';
 import { pueNumber } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const initCommand: CommandSpec = {
   name: 'init',
-  description: 'Create the config file: Prometheus URL, intensity provider and region, power profile, PUE',
+  description:
+    'Create the config file: Prometheus URL, intensity provider and region, power profile, PUE',
   options: [
     { flags: '--prometheus-url <url>', description: 'Prometheus-compatible query URL' },
     { flags: '--cluster-name <name>', description: 'name of this cluster (default "default")' },

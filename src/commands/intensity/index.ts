@@ -5,9 +5,20 @@ import type { CommandSpec } from '../spec.js';
 export const INTENSITY_COMMAND_OPTIONS = [
   ...INTENSITY_OPTIONS,
   { flags: '--at <time>', description: 'the intensity at a past time instead of now' },
-  { flags: '--forecast [hours]', description: 'half-hourly forecast for the next hours (1-48, default 24)', parse: integerBetween(1, 48), preset: 24 },
-  { flags: '--best-window <duration>', description: 'find the cleanest contiguous window of this length, e.g. 3h' },
-  { flags: '--within <duration>', description: 'search horizon for --best-window (default 24h, at most 48h)' },
+  {
+    flags: '--forecast [hours]',
+    description: 'half-hourly forecast for the next hours (1-48, default 24)',
+    parse: integerBetween(1, 48),
+    preset: 24,
+  },
+  {
+    flags: '--best-window <duration>',
+    description: 'find the cleanest contiguous window of this length, e.g. 3h',
+  },
+  {
+    flags: '--within <duration>',
+    description: 'search horizon for --best-window (default 24h, at most 48h)',
+  },
 ];
 
 export const intensityCommand: CommandSpec = {

@@ -28,26 +28,41 @@ export function parseOptions(opts: Record<string, unknown>, zone: string): Inten
   const windowText = optionalString(opts, 'bestWindow');
   const withinText = optionalString(opts, 'within');
   if (withinText !== undefined && windowText === undefined) {
-    throw new UsageError('--within goes with --best-window', { hint: 'e.g. --best-window 3h --within 24h' });
+    throw new UsageError('--within goes with --best-window', {
+      hint: 'e.g. --best-window 3h --within 24h',
+    });
   }
   const minutesOf = (flag: string, text: string): number => {
     const spec = parseFlag(flag, text, parseDuration);
-    if (spec.unit === 'months' || spec.unit === 'years') throw new UsageError(`${flag} ${text} is too long (at most 48h)`);
+    if (spec.unit === 'months' || spec.unit === 'years')
+      throw new UsageError(`${flag} ${text} is too long (at most 48h)`);
     return durationToMillis(spec) / 60_000;
   };
-  const bestWindowMinutes = windowText === undefined ? null : minutesOf('--best-window', windowText);
-  const withinHours = withinText === undefined ? (forecastHours ?? 24) : minutesOf('--within', withinText) / 60;
-  if (withinHours > 48) throw new UsageError(`--within ${withinText ?? ''} is beyond the 48 h forecast horizon`, { hint: 'Use --within 48h or less.' });
-  if (bestWindowMinutes !== null && bestWindowMinutes > withinHours * 60) {
-    throw new UsageError(`--best-window ${windowText ?? ''} is longer than the search horizon (${withinHours} h)`, {
-      hint: 'Give a shorter window or a longer --within.',
+  const bestWindowMinutes =
+    windowText === undefined ? null : minutesOf('--best-window', windowText);
+  const withinHours =
+    withinText === undefined ? (forecastHours ?? 24) : minutesOf('--within', withinText) / 60;
+  if (withinHours > 48)
+    throw new UsageError(`--within ${withinText ?? ''} is beyond the 48 h forecast horizon`, {
+      hint: 'Use --within 48h or less.',
     });
+  if (bestWindowMinutes !== null && bestWindowMinutes > withinHours * 60) {
+    throw new UsageError(
+      `--best-window ${windowText ?? ''} is longer than the search horizon (${withinHours} h)`,
+      {
+        hint: 'Give a shorter window or a longer --within.',
+      },
+    );
   }
   if (bestWindowMinutes !== null && bestWindowMinutes < 30) {
-    throw new UsageError(`--best-window ${windowText ?? ''} is shorter than one half-hour slot`, { hint: 'Use 30min or more.' });
+    throw new UsageError(`--best-window ${windowText ?? ''} is shorter than one half-hour slot`, {
+      hint: 'Use 30min or more.',
+    });
   }
   if (at !== undefined && (forecastHours !== null || bestWindowMinutes !== null)) {
-    throw new UsageError('--at cannot be combined with --forecast or --best-window', { hint: 'Forecasts start now.' });
+    throw new UsageError('--at cannot be combined with --forecast or --best-window', {
+      hint: 'Forecasts start now.',
+    });
   }
   return {
     at: at === undefined ? null : parseFlag('--at', at, (t) => parseTimeInput(t, zone)),
@@ -66,7 +81,9 @@ interface ForecastRow {
 
 /** Command entry. */
 export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
-  const resolved = await context.settings({ flags: settingOverrides(invocation.command, INTENSITY_COMMAND_OPTIONS) });
+  const resolved = await context.settings({
+    flags: settingOverrides(invocation.command, INTENSITY_COMMAND_OPTIONS),
+  });
   const settings = resolved.settings;
   const options = parseOptions(invocation.opts, settings.timezone);
   const now = context.now();
@@ -131,30 +148,48 @@ export async function execute(invocation: Invocation, context: Context): Promise
   }
 
   const provider = await intensityProvider(context, settings);
-  const horizonHours = Math.max(options.forecastHours ?? 0, options.bestWindowMinutes === null ? 0 : options.withinHours);
+  const horizonHours = Math.max(
+    options.forecastHours ?? 0,
+    options.bestWindowMinutes === null ? 0 : options.withinHours,
+  );
   const slots = await provider.forecast(now, horizonHours);
   if (slots.length === 0) {
-    throw new UsageError('the provider returned no forecast for this region', { hint: 'Try the national forecast (no --region) or another provider.' });
+    throw new UsageError('the provider returned no forecast for this region', {
+      hint: 'Try the national forecast (no --region) or another provider.',
+    });
   }
-  const forecastSlots = options.forecastHours === null ? [] : slotsWithin(slots, now, options.forecastHours);
+  const forecastSlots =
+    options.forecastHours === null ? [] : slotsWithin(slots, now, options.forecastHours);
   const forecasts: ForecastRow[] = forecastSlots.map((slot) => {
     const value = slot.forecast ?? slot.actual;
     return {
       from_time: slot.from.toISOString(),
       to_time: slot.to.toISOString(),
       intensity_forecast: value,
-      intensity_index: slot.index ?? (value === null ? null : intensityIndex(value, slot.from.getUTCFullYear())),
+      intensity_index:
+        slot.index ?? (value === null ? null : intensityIndex(value, slot.from.getUTCFullYear())),
     };
   });
 
-  let best: { start: string; end: string; mean_intensity: number; now_mean_intensity: number; saving_percent: number; window_minutes: number; within_hours: number } | null = null;
+  let best: {
+    start: string;
+    end: string;
+    mean_intensity: number;
+    now_mean_intensity: number;
+    saving_percent: number;
+    window_minutes: number;
+    within_hours: number;
+  } | null = null;
   if (options.bestWindowMinutes !== null) {
     const searchSlots = slotsWithin(slots, now, options.withinHours);
     const found = bestWindow(searchSlots, options.bestWindowMinutes, now);
     if (!found) {
-      throw new UsageError(`the forecast does not cover a ${options.bestWindowMinutes} min window within ${options.withinHours} h`, {
-        hint: 'Shorten --best-window or lengthen --within.',
-      });
+      throw new UsageError(
+        `the forecast does not cover a ${options.bestWindowMinutes} min window within ${options.withinHours} h`,
+        {
+          hint: 'Shorten --best-window or lengthen --within.',
+        },
+      );
     }
     best = {
       start: found.start.toISOString(),
@@ -167,7 +202,11 @@ export async function execute(invocation: Invocation, context: Context): Promise
     };
   }
 
-  const data = best ? (options.forecastHours === null ? best : { ...best, forecasts }) : { forecasts };
+  const data = best
+    ? options.forecastHours === null
+      ? best
+      : { ...best, forecasts }
+    : { forecasts };
   const forecastTable = (): TableData => ({
     columns: [
       { key: 'from_time', header: 'From (UTC)' },
@@ -194,9 +233,13 @@ export async function execute(invocation: Invocation, context: Context): Promise
             })),
           },
         });
-        const values = forecasts.map((f) => f.intensity_forecast).filter((v): v is number => v !== null);
+        const values = forecasts
+          .map((f) => f.intensity_forecast)
+          .filter((v): v is number => v !== null);
         if (context.io.stdoutIsTTY && values.length > 0) {
-          blocks.push({ text: `${sparkline(values)}  ${Math.min(...values)}–${Math.max(...values)} g/kWh over ${options.forecastHours} h\n` });
+          blocks.push({
+            text: `${sparkline(values)}  ${Math.min(...values)}–${Math.max(...values)} g/kWh over ${options.forecastHours} h\n`,
+          });
         }
       }
       if (best) {

@@ -18,7 +18,10 @@ export interface IntensityFigure {
 }
 
 /** The intensity provider configuration for a cluster (or the global one). */
-export function intensityConfig(settings: Settings, cluster?: ClusterSettings): IntensityProviderConfig {
+export function intensityConfig(
+  settings: Settings,
+  cluster?: ClusterSettings,
+): IntensityProviderConfig {
   const intensity = { ...settings.intensity, ...(cluster?.intensity ?? {}) };
   return {
     provider: intensity.provider,
@@ -32,13 +35,20 @@ export function intensityConfig(settings: Settings, cluster?: ClusterSettings): 
 }
 
 /** Build the configured provider. */
-export async function intensityProvider(context: Context, settings: Settings): Promise<IntensityProvider> {
+export async function intensityProvider(
+  context: Context,
+  settings: Settings,
+): Promise<IntensityProvider> {
   const { createIntensityProvider } = await import('../../providers/intensity/index.js');
   return createIntensityProvider(intensityConfig(settings), await context.http());
 }
 
 /** The provider's value now, or for the hour containing `at`. */
-export async function intensityAt(context: Context, settings: Settings, at: Date | null): Promise<IntensityFigure> {
+export async function intensityAt(
+  context: Context,
+  settings: Settings,
+  at: Date | null,
+): Promise<IntensityFigure> {
   const provider = await intensityProvider(context, settings);
   if (at === null) {
     const current = await provider.current(context.now());
@@ -55,11 +65,16 @@ export async function intensityAt(context: Context, settings: Settings, at: Date
   const slots = await provider.history(hourStart, hourEnd);
   const hour = hourlyIntensity(slots, hourStart);
   if (!hour) {
-    throw new DataSourceError(provider.name, `no intensity for the hour starting ${hourStart.toISOString()}`, {
-      hint: 'Pick another --at time or give --intensity <g/kWh>.',
-    });
+    throw new DataSourceError(
+      provider.name,
+      `no intensity for the hour starting ${hourStart.toISOString()}`,
+      {
+        hint: 'Pick another --at time or give --intensity <g/kWh>.',
+      },
+    );
   }
-  const kind = provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : hour.kind;
+  const kind =
+    provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : hour.kind;
   return {
     gPerKwh: hour.intensityGPerKwh,
     kind,
