@@ -5,16 +5,25 @@
 // zod/mini: the same validation as zod's classic API at a fraction of the start-up cost
 // (every command that reads settings loads this; SPEC §12 start-up bar).
 import * as z from 'zod/mini';
-import { CLUSTER_PROVIDERS, CLUSTER_SOURCES, INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from './enums.js';
+import {
+  CLUSTER_PROVIDERS,
+  CLUSTER_SOURCES,
+  INTENSITY_PROVIDERS,
+  POWER_PROFILE_NAMES,
+} from './enums.js';
 
 export { CLUSTER_PROVIDERS, CLUSTER_SOURCES, INTENSITY_PROVIDERS, POWER_PROFILE_NAMES };
 
 const httpUrl = z
   .string()
-  .check(z.refine((value) => /^https?:\/\/[^\s/]+/i.test(value), { message: 'must be an http(s) URL' }));
+  .check(
+    z.refine((value) => /^https?:\/\/[^\s/]+/i.test(value), { message: 'must be an http(s) URL' }),
+  );
 
 const timeZone = z.string().check(
-  z.refine(isValidTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/London' }),
+  z.refine(isValidTimeZone, {
+    message: 'must be an IANA time zone such as UTC or Europe/London',
+  }),
 );
 
 /** Is this an IANA zone name Intl knows? */
@@ -27,9 +36,12 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-const nonNegative = z.number().check(z.refine(Number.isFinite, { message: 'must be a finite number' }), z.nonnegative());
+const nonNegative = z
+  .number()
+  .check(z.refine(Number.isFinite, { message: 'must be a finite number' }), z.nonnegative());
 const withDefault = z._default;
-const nullableDefault = <T extends z.core.SomeType>(schema: T) => z._default(z.nullable(schema), null);
+const nullableDefault = <T extends z.core.SomeType>(schema: T) =>
+  z._default(z.nullable(schema), null);
 
 const intensityFields = {
   provider: withDefault(z.enum(INTENSITY_PROVIDERS), 'uk'),
@@ -51,19 +63,30 @@ const powerFields = {
   busyWattsPerCore: withDefault(nonNegative, 12),
   idleWattsPerCore: withDefault(nonNegative, 1),
   memoryWattsPerGiB: withDefault(nonNegative, 0),
-  idleModes: withDefault(z.array(z.string().check(z.minLength(1))).check(z.minLength(1)), ['idle', 'iowait']),
+  idleModes: withDefault(z.array(z.string().check(z.minLength(1))).check(z.minLength(1)), [
+    'idle',
+    'iowait',
+  ]),
 };
 const powerSchema = z.strictObject(powerFields);
 
 const costFields = {
-  currency: withDefault(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code')), 'USD'),
+  currency: withDefault(
+    z.string().check(z.regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code')),
+    'USD',
+  ),
   perCoreHour: withDefault(nonNegative, 0.031611),
   perGiBHour: withDefault(nonNegative, 0.004237),
   perKwh: withDefault(nonNegative, 0),
 };
 const costSchema = z.strictObject(costFields);
 
-const pue = z.number().check(z.refine(Number.isFinite, { message: 'must be a finite number' }), z.gte(1, 'must be at least 1.0'));
+const pue = z
+  .number()
+  .check(
+    z.refine(Number.isFinite, { message: 'must be a finite number' }),
+    z.gte(1, 'must be at least 1.0'),
+  );
 
 const prometheusSchema = z.strictObject({
   url: withDefault(httpUrl, 'http://localhost:9090'),
@@ -87,7 +110,11 @@ const workspacesSchema = z.strictObject({
 });
 
 const clusterSchema = z.strictObject({
-  name: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, dot, dash or underscore')),
+  name: z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, dot, dash or underscore'),
+    ),
   prometheus: z._default(prometheusSchema, () => prometheusSchema.parse({})),
   source: withDefault(z.enum(CLUSTER_SOURCES), 'auto'),
   provider: withDefault(z.enum(CLUSTER_PROVIDERS), 'on-prem'),
@@ -118,9 +145,13 @@ const budgetSchema = z
     max_cost: z.optional(nonNegative),
   })
   .check(
-    z.refine((b) => b.max_co2e_g !== undefined || b.max_energy_kwh !== undefined || b.max_cost !== undefined, {
-      message: 'needs one of max_co2e_g, max_energy_kwh, max_cost',
-    }),
+    z.refine(
+      (b) =>
+        b.max_co2e_g !== undefined || b.max_energy_kwh !== undefined || b.max_cost !== undefined,
+      {
+        message: 'needs one of max_co2e_g, max_energy_kwh, max_cost',
+      },
+    ),
   );
 
 const recommendationsSchema = z.strictObject({
@@ -139,8 +170,12 @@ export const settingsSchema = z.strictObject({
   intensity: z._default(intensitySchema, () => intensitySchema.parse({})),
   power: z._default(powerSchema, () => powerSchema.parse({})),
   pue: withDefault(pue, 1.0),
-  embodied: withDefault(z.strictObject({ gramsPerCoreHour: withDefault(nonNegative, 0) }), { gramsPerCoreHour: 0 }),
-  scope2: withDefault(z.strictObject({ marketFactor: nullableDefault(nonNegative) }), { marketFactor: null }),
+  embodied: withDefault(z.strictObject({ gramsPerCoreHour: withDefault(nonNegative, 0) }), {
+    gramsPerCoreHour: 0,
+  }),
+  scope2: withDefault(z.strictObject({ marketFactor: nullableDefault(nonNegative) }), {
+    marketFactor: null,
+  }),
   cost: z._default(costSchema, () => costSchema.parse({})),
   clusters: withDefault(
     z.array(clusterSchema).check(
@@ -148,7 +183,12 @@ export const settingsSchema = z.strictObject({
         const seen = new Set<string>();
         clusters.forEach((cluster, index) => {
           if (seen.has(cluster.name)) {
-            context.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate cluster name "${cluster.name}"`, input: cluster.name });
+            context.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `duplicate cluster name "${cluster.name}"`,
+              input: cluster.name,
+            });
           }
           seen.add(cluster.name);
         });
