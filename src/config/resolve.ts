@@ -9,6 +9,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { formatPath, getAt, leaves, parsePath, setAt, type PathSegment } from './keypath.js';
 import { isSecretPath, settingsSchema, type Settings } from './schema.js';
 import { POWER_PROFILES } from '../core/power.js';
+import { issueMessage } from '../core/zod-issues.js';
 
 /** Where an effective value came from. */
 export type SettingSource = 'flag' | 'env' | 'file' | 'default';
@@ -89,9 +90,12 @@ export function readConfigFile(file: { path: string; explicit: boolean }): {
   try {
     parsed = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${file.path} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'Fix the file, or run `carbonctl config validate` after editing.',
-    });
+    throw new ConfigError(
+      `config file ${file.path} is not valid JSON: ${(error as Error).message}`,
+      {
+        hint: 'Fix the file, or run `carbonctl config validate` after editing.',
+      },
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${file.path} must hold a JSON object`);
@@ -100,38 +104,15 @@ export function readConfigFile(file: { path: string; explicit: boolean }): {
 }
 
 /** Every schema problem as `path: message`, all at once. */
-export function describeIssues(error: z.core.$ZodError, originOf?: (path: string) => string | undefined): string[] {
+export function describeIssues(
+  error: z.core.$ZodError,
+  originOf?: (path: string) => string | undefined,
+): string[] {
   return error.issues.map((issue) => {
     const path = formatPath(issue.path.filter((p): p is PathSegment => typeof p !== 'symbol'));
     const origin = originOf?.(path);
     return `${path || '(top level)'}: ${issueMessage(issue)}${origin ? ` (from ${origin})` : ''}`;
   });
-}
-
-/**
- * zod/mini carries no locale, so its built-in messages are "Invalid input": say what was
- * expected from the issue's own fields; our custom messages pass through.
- */
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.message && issue.message !== 'Invalid input') return issue.message;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    case 'invalid_type':
-      return `must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
-    case 'invalid_value':
-      return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return issue.origin === 'array' || issue.origin === 'string'
-        ? `must have at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'entries' : 'characters'}`
-        : `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`;
-    case 'too_big':
-      return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
-    case 'invalid_union':
-      return 'has the wrong type';
-    default:
-      return 'is not valid';
-  }
 }
 
 /** Validate a raw config object, throwing one ConfigError that lists every problem. */
@@ -165,10 +146,16 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
     const value = input.env[variable];
     if (value !== undefined && value !== '') apply(path, value, 'env', variable);
   }
-  const prometheusOverrides: Array<{ key: string; value: string; origin: 'flag' | 'env'; name: string }> = [];
+  const prometheusOverrides: Array<{
+    key: string;
+    value: string;
+    origin: 'flag' | 'env';
+    name: string;
+  }> = [];
   for (const { variable, key } of ENV_PROMETHEUS) {
     const value = input.env[variable];
-    if (value !== undefined && value !== '') prometheusOverrides.push({ key, value, origin: 'env', name: variable });
+    if (value !== undefined && value !== '')
+      prometheusOverrides.push({ key, value, origin: 'env', name: variable });
   }
   for (const flag of input.prometheusFlags ?? []) {
     prometheusOverrides.push({ ...flag, origin: 'flag' });
@@ -176,7 +163,12 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
   if (prometheusOverrides.length > 0) {
     const index = selectClusterIndex(merged, input.cluster, prometheusOverrides[0]?.name ?? '');
     for (const override of prometheusOverrides) {
-      apply(`clusters[${index}].prometheus.${override.key}`, override.value, override.origin, override.name);
+      apply(
+        `clusters[${index}].prometheus.${override.key}`,
+        override.value,
+        override.origin,
+        override.name,
+      );
     }
   }
   for (const flag of input.flags) apply(flag.path, flag.value, flag.origin, flag.name);
@@ -188,7 +180,9 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
   if (!result.success) {
     const problems = describeIssues(result.error, (path) => origins.get(path));
     const fromFlag = result.error.issues.some((issue) =>
-      origins.get(formatPath(issue.path.filter((p): p is PathSegment => typeof p !== 'symbol')))?.startsWith('--'),
+      origins
+        .get(formatPath(issue.path.filter((p): p is PathSegment => typeof p !== 'symbol')))
+        ?.startsWith('--'),
     );
     const Kind = fromFlag ? UsageError : ConfigError;
     throw new Kind(`invalid settings:\n  ${problems.join('\n  ')}`);
@@ -198,7 +192,9 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
   const sources = new Map<string, SettingSource>();
   for (const [segments] of leaves(settings)) {
     const path = formatPath(segments);
-    const explicit = [...setOrigin.keys()].find((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+    const explicit = [...setOrigin.keys()].find(
+      (p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
+    );
     if (explicit) sources.set(path, setOrigin.get(explicit) ?? 'default');
     else if (getAt(fileRaw, segments) !== undefined) sources.set(path, 'file');
     else sources.set(path, path === 'ledger' ? 'default' : 'default');
@@ -206,8 +202,14 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
   return { settings, sources, origins, configFile: { ...input.configFile, exists } };
 }
 
-function selectClusterIndex(merged: Record<string, unknown>, cluster: string | undefined, name: string): number {
-  const clusters = Array.isArray(merged.clusters) ? (merged.clusters as Array<Record<string, unknown>>) : [];
+function selectClusterIndex(
+  merged: Record<string, unknown>,
+  cluster: string | undefined,
+  name: string,
+): number {
+  const clusters = Array.isArray(merged.clusters)
+    ? (merged.clusters as Array<Record<string, unknown>>)
+    : [];
   if (cluster !== undefined) {
     const index = clusters.findIndex((c) => c.name === cluster);
     if (index >= 0) return index;
@@ -240,7 +242,8 @@ function applyProfileDefaults(
   fileRaw: Record<string, unknown>,
   explicit: Map<string, SettingSource>,
 ): Settings {
-  const isSet = (path: string): boolean => explicit.has(path) || getAt(fileRaw, parsePath(path)) !== undefined;
+  const isSet = (path: string): boolean =>
+    explicit.has(path) || getAt(fileRaw, parsePath(path)) !== undefined;
   const profile = settings.power.profile;
   if (profile === 'ada' || profile === 'custom') return settings;
   // Cloud Carbon Footprint coefficients (SPEC §2; reference/methodology.md §2.1, §3).
@@ -249,8 +252,12 @@ function applyProfileDefaults(
     ...settings,
     power: {
       ...settings.power,
-      busyWattsPerCore: isSet('power.busyWattsPerCore') ? settings.power.busyWattsPerCore : profileValues.busyWattsPerCore,
-      idleWattsPerCore: isSet('power.idleWattsPerCore') ? settings.power.idleWattsPerCore : profileValues.idleWattsPerCore,
+      busyWattsPerCore: isSet('power.busyWattsPerCore')
+        ? settings.power.busyWattsPerCore
+        : profileValues.busyWattsPerCore,
+      idleWattsPerCore: isSet('power.idleWattsPerCore')
+        ? settings.power.idleWattsPerCore
+        : profileValues.idleWattsPerCore,
     },
     pue: isSet('pue') ? settings.pue : (profileValues.defaultPue ?? settings.pue),
   };

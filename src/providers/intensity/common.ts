@@ -2,7 +2,8 @@
  * Helpers shared by the intensity providers: decoding a response at the boundary (error
  * bodies, status, JSON, zod shape → DataSourceError), windows and chunks, and slot clean-up.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { issueMessage, issuePath } from '../../core/zod-issues.js';
 import { DataSourceError } from '../../errors.js';
 import type { IntensitySlot } from '../../core/ports.js';
 import type { HttpResponse } from '../http.js';
@@ -51,14 +52,10 @@ export function tryParseJson(text: string): { ok: true; value: unknown } | { ok:
 }
 
 /** Renders zod issues as `data[0].intensity.forecast: expected number, received string`. */
-export function describeIssues(error: z.ZodError, maxIssues = 3): string {
-  const lines = error.issues.slice(0, maxIssues).map((issue) => {
-    let path = '';
-    for (const key of issue.path) {
-      path += typeof key === 'number' ? `[${key}]` : path === '' ? String(key) : `.${String(key)}`;
-    }
-    return `${path === '' ? '(body)' : path}: ${issue.message}`;
-  });
+export function describeIssues(error: z.core.$ZodError, maxIssues = 3): string {
+  const lines = error.issues
+    .slice(0, maxIssues)
+    .map((issue) => `${issuePath(issue) || '(body)'}: ${issueMessage(issue)}`);
   const more = error.issues.length > maxIssues ? ` (+${error.issues.length - maxIssues} more)` : '';
   return `${lines.join('; ')}${more}`;
 }
@@ -66,7 +63,7 @@ export function describeIssues(error: z.ZodError, maxIssues = 3): string {
 /** How a provider wants a response decoded. */
 export interface DecodeOptions<T> {
   sourceName: string;
-  schema: z.ZodType<T>;
+  schema: z.ZodMiniType<T>;
   /** Hint added to errors that mean "the API answered with an error" (e.g. a bad postcode). */
   errorHint?: (apiMessage: string) => string | undefined;
 }

@@ -4,7 +4,7 @@
  * reference/carbon-intensity-apis.md §2 (Electricity Maps API docs; jpbede/aioelectricitymaps;
  * Green-Software-Foundation/carbon-aware-sdk; grid-intensity-go #66).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DataSourceError } from '../../errors.js';
 import type { CurrentIntensity, IntensityProvider, IntensitySlot } from '../../core/ports.js';
 import type { HttpClient, HttpResponse } from '../http.js';
@@ -30,25 +30,24 @@ import {
 export const ELECTRICITY_MAPS_PAST_RANGE_MAX_SPAN_MS = 10 * DAY_MS;
 
 const isoTime = z
-  .string()
-  .transform((text) => new Date(text))
-  .refine((date) => !Number.isNaN(date.getTime()), 'expected an ISO 8601 time');
+  .pipe(z.string(), z.transform((text: string) => new Date(text)))
+  .check(z.refine((date) => !Number.isNaN(date.getTime()), 'expected an ISO 8601 time'));
 
 // carbonIntensity can be null (carbon-aware-sdk test GetHistoryCarbonIntensityDataJsonStringWithNull).
 const datumSchema = z.object({
-  zone: z.string().optional(),
-  carbonIntensity: z.number().nullable(),
+  zone: z.optional(z.string()),
+  carbonIntensity: z.nullable(z.number()),
   datetime: isoTime,
-  isEstimated: z.boolean().nullable().optional(),
-  emissionFactorType: z.string().optional(),
+  isEstimated: z.optional(z.nullable(z.boolean())),
+  emissionFactorType: z.optional(z.string()),
 });
 type Datum = z.infer<typeof datumSchema>;
 
-const historySchema = z.object({ zone: z.string().optional(), history: z.array(datumSchema) });
-const pastRangeSchema = z.object({ zone: z.string().optional(), data: z.array(datumSchema) });
+const historySchema = z.object({ zone: z.optional(z.string()), history: z.array(datumSchema) });
+const pastRangeSchema = z.object({ zone: z.optional(z.string()), data: z.array(datumSchema) });
 const forecastSchema = z.object({
-  zone: z.string().optional(),
-  forecast: z.array(z.object({ carbonIntensity: z.number().nullable(), datetime: isoTime })),
+  zone: z.optional(z.string()),
+  forecast: z.array(z.object({ carbonIntensity: z.nullable(z.number()), datetime: isoTime })),
 });
 
 /** What the Electricity Maps provider needs. */
@@ -165,7 +164,7 @@ export class ElectricityMapsIntensityProvider implements IntensityProvider {
   private async get<T>(
     path: string,
     params: Record<string, string>,
-    schema: z.ZodType<T>,
+    schema: z.ZodMiniType<T>,
     endpoint = path.split('/').pop() ?? path,
   ): Promise<T> {
     const query = new URLSearchParams({

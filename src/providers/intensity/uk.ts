@@ -4,7 +4,7 @@
  * reference/carbon-intensity-apis.md §1 (carbon-intensity/api-definitions docs/index.html and
  * the issues cited there).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DataSourceError, UsageError } from '../../errors.js';
 import type { CurrentIntensity, IntensityProvider, IntensitySlot } from '../../core/ports.js';
 import type { HttpClient } from '../http.js';
@@ -34,13 +34,11 @@ export function formatUkTime(instant: Date): string {
 
 // `2024-01-12T06:00Z`; seconds tolerated in case the API ever adds them.
 const ukTime = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/,
-    'expected a time like 2024-01-12T06:00Z',
+  .pipe(
+    z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/, 'expected a time like 2024-01-12T06:00Z')),
+    z.transform((text: string) => new Date(text)),
   )
-  .transform((text) => new Date(text))
-  .refine((date) => !Number.isNaN(date.getTime()), 'not a valid time');
+  .check(z.refine((date) => !Number.isNaN(date.getTime()), 'not a valid time'));
 
 // Every field except from, to and intensity.forecast is optional (reference §1.4). forecast
 // may be null during the outages of issue #18 rather than failing a whole month.
@@ -48,9 +46,9 @@ const periodSchema = z.object({
   from: ukTime,
   to: ukTime,
   intensity: z.object({
-    forecast: z.number().nullable(),
-    actual: z.number().nullable().optional(),
-    index: z.string().nullable().optional(),
+    forecast: z.nullable(z.number()),
+    actual: z.optional(z.nullable(z.number())),
+    index: z.optional(z.nullable(z.string())),
   }),
 });
 type Period = z.infer<typeof periodSchema>;
@@ -58,10 +56,10 @@ type Period = z.infer<typeof periodSchema>;
 const nationalSchema = z.object({ data: z.array(periodSchema) });
 
 const regionSchema = z.object({
-  regionid: z.number().optional(),
-  dnoregion: z.string().optional(),
-  shortname: z.string().optional(),
-  postcode: z.string().optional(),
+  regionid: z.optional(z.number()),
+  dnoregion: z.optional(z.string()),
+  shortname: z.optional(z.string()),
+  postcode: z.optional(z.string()),
   data: z.array(periodSchema),
 });
 
@@ -69,7 +67,7 @@ const regionSchema = z.object({
 // endpoints) or a bare object (time-ranged endpoints); `data: null` for ranges before the
 // earliest regional datum (reference §1.3–1.4).
 const regionalSchema = z.object({
-  data: z.union([z.array(regionSchema), regionSchema]).nullable(),
+  data: z.nullable(z.union([z.array(regionSchema), regionSchema])),
 });
 
 /** What the UK provider needs; the HTTP client is shared with the rest of the run. */

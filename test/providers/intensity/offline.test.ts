@@ -267,7 +267,7 @@ describe('createIntensityProvider and describeProvider', () => {
             .map((imported) => imported.path),
     );
     expect(lazyPackages).toEqual(
-      expect.arrayContaining(['zod', '@tgwf/co2/data/electricity-maps', '@tgwf/co2/data']),
+      expect.arrayContaining(['zod/mini', '@tgwf/co2/data/electricity-maps', '@tgwf/co2/data']),
     );
   });
 });
