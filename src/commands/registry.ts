@@ -6,12 +6,14 @@ import { configCommand } from './config/index.js';
 import { equivalenciesCommand } from './equivalencies/index.js';
 import { helpCommand } from './help/index.js';
 import { initCommand } from './init/index.js';
+import { trackCommand } from './track/index.js';
 import type { CommandSpec } from './spec.js';
 
 export const COMMANDS: ReadonlyArray<CommandSpec> = [
   intensityCommand,
   calculateCommand,
   equivalenciesCommand,
+  trackCommand,
   configCommand,
   initCommand,
   completionCommand,

@@ -38,9 +38,10 @@ export function intensityConfig(
 export async function intensityProvider(
   context: Context,
   settings: Settings,
+  cluster?: ClusterSettings,
 ): Promise<IntensityProvider> {
   const { createIntensityProvider } = await import('../../providers/intensity/index.js');
-  return createIntensityProvider(intensityConfig(settings), await context.http());
+  return createIntensityProvider(intensityConfig(settings, cluster), await context.http());
 }
 
 /** The provider's value now, or for the hour containing `at`. */
