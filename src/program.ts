@@ -11,7 +11,10 @@ import { COMMANDS } from './commands/registry.js';
 import type { OutputFormat } from './output/render.js';
 
 /** Build the program for one run. */
-export function buildProgram(context: Context, commands: ReadonlyArray<CommandSpec> = COMMANDS): Command {
+export function buildProgram(
+  context: Context,
+  commands: ReadonlyArray<CommandSpec> = COMMANDS,
+): Command {
   const program = new Command('carbonctl');
   program
     .description(
@@ -53,7 +56,10 @@ function buildCommand(spec: CommandSpec, context: Context, program: Command): Co
     command.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
   }
   for (const sub of spec.subcommands ?? []) {
-    command.addCommand(buildCommand(sub, context, program), { isDefault: Boolean(sub.isDefault), hidden: Boolean(sub.hidden) });
+    command.addCommand(buildCommand(sub, context, program), {
+      isDefault: Boolean(sub.isDefault),
+      hidden: Boolean(sub.hidden),
+    });
   }
   const load = spec.load;
   if (load) {
@@ -69,9 +75,12 @@ function buildCommand(spec: CommandSpec, context: Context, program: Command): Co
       });
       const formats = spec.formats ?? ['table', 'json', 'markdown'];
       if (!formats.includes(output)) {
-        throw new UsageError(`-o ${output} is not available for \`carbonctl ${commandPath(self)}\``, {
-          hint: `Use one of: ${formats.join(', ')}.`,
-        });
+        throw new UsageError(
+          `-o ${output} is not available for \`carbonctl ${commandPath(self)}\``,
+          {
+            hint: `Use one of: ${formats.join(', ')}.`,
+          },
+        );
       }
       const module = await load();
       const result = await module.execute(
@@ -93,6 +102,7 @@ function buildCommand(spec: CommandSpec, context: Context, program: Command): Co
             borders: context.io.borders,
           }),
         );
+        if (result.failure) throw result.failure;
       }
     });
   } else if (spec.subcommands?.length && !spec.subcommands.some((s) => s.isDefault)) {
@@ -129,9 +139,12 @@ function configureErrors(program: Command, context: Context): void {
 /** Turn a commander error into ours: help/version are success, everything else is usage (2). */
 export function fromCommanderError(error: CommanderError): UsageError | null {
   if (error.code === 'commander.help' && error.exitCode !== 0) {
-    return new UsageError('a subcommand is required', { hint: 'The subcommands are listed above.' });
+    return new UsageError('a subcommand is required', {
+      hint: 'The subcommands are listed above.',
+    });
   }
-  if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return null;
+  if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code))
+    return null;
   if (error.code === 'commander.executeSubCommandAsync') return null;
   const message = error.message.replace(/^error:\s*/, '');
   if (error.exitCode === 0) return null;

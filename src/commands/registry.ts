@@ -7,6 +7,7 @@ import { equivalenciesCommand } from './equivalencies/index.js';
 import { helpCommand } from './help/index.js';
 import { initCommand } from './init/index.js';
 import { trackCommand } from './track/index.js';
+import { doctorCommand } from './doctor/index.js';
 import type { CommandSpec } from './spec.js';
 
 export const COMMANDS: ReadonlyArray<CommandSpec> = [
@@ -14,6 +15,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   calculateCommand,
   equivalenciesCommand,
   trackCommand,
+  doctorCommand,
   configCommand,
   initCommand,
   completionCommand,

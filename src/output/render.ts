@@ -27,6 +27,11 @@ export interface CommandResult {
   human?: (style: RenderStyle) => HumanBlock[];
   /** The list for `-o csv`; absent when the result is not a list. */
   csv?: () => TableData;
+  /**
+   * An error to raise after the result is printed: the data still reaches stdout, and the
+   * exit code still says what went wrong (`doctor` with a failed check, `--strict`).
+   */
+  failure?: Error;
 }
 
 /** Thrown when a format is not available for a command (e.g. csv of a single value). */
@@ -53,11 +58,18 @@ export async function renderResult(
         .join('\n');
     }
     case 'table': {
-      const blocks = result.human?.(style) ?? [{ text: JSON.stringify(result.data, null, 2) + '\n' }];
+      const blocks = result.human?.(style) ?? [
+        { text: JSON.stringify(result.data, null, 2) + '\n' },
+      ];
       const parts: string[] = [];
       for (const block of blocks) {
         if ('text' in block) parts.push(block.text);
-        else parts.push(style.borders ? await renderBoxTable(block.table, style) : renderPlainTable(block.table));
+        else
+          parts.push(
+            style.borders
+              ? await renderBoxTable(block.table, style)
+              : renderPlainTable(block.table),
+          );
       }
       return parts.join('\n');
     }

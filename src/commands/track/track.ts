@@ -341,12 +341,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
       status: e.estimated ? 'estimated' : 'tracked',
     })),
   };
-  if (options.strict && coveragePercent < 100) {
-    context.io.out(JSON.stringify(data, null, 2) + '\n');
-    throw new IncompleteDataError(`coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${windowHours - hoursWithData} hour(s) without samples`, {
-      hint: 'Check the Prometheus retention and scrape gaps for those hours, or drop --strict.',
-    });
-  }
+  const failure =
+    options.strict && coveragePercent < 100
+      ? new IncompleteDataError(`coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${windowHours - hoursWithData} hour(s) without samples`, {
+          hint: 'Check the Prometheus retention and scrape gaps for those hours, or drop --strict.',
+        })
+      : undefined;
   const table = (): TableData => ({
     columns: [
       { key: 'entity', header: pods ? 'Pod' : 'Host' },
@@ -370,6 +370,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
   return {
     data,
     csv: table,
+    ...(failure ? { failure } : {}),
     human: (style) => {
       const t = table();
       const sum = (key: string): number => t.rows.reduce((acc, row) => acc + (Number(row[key]) || 0), 0);
