@@ -1,5 +1,5 @@
 /** Turning flag text into typed values, with usage errors that name the flag. */
-import { InvalidInputError } from '../core/units.js';
+import { InvalidInputError } from '../core/input-error.js';
 import { UsageError } from '../errors.js';
 
 /** Run a core parser on a flag's value; an InvalidInputError becomes a UsageError naming the flag. */

@@ -1,7 +1,6 @@
 /** `carbonctl calculate`: flags → options → core footprint → Ada-shaped result. */
 import { computeFootprint } from '../../core/methodology.js';
 import { topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
-import { parseTimeInput } from '../../core/units.js';
 import type { Context } from '../../context.js';
 import { methodologyFactors } from '../../config/factors.js';
 import type { Settings } from '../../config/schema.js';
@@ -25,7 +24,7 @@ export interface CalculateOptions {
 }
 
 /** Parse and validate the flags. */
-export function parseOptions(opts: Record<string, unknown>, zone: string): CalculateOptions {
+export async function parseOptions(opts: Record<string, unknown>, zone: string): Promise<CalculateOptions> {
   const busy = opts.busyCpuSeconds as number | undefined;
   const idle = opts.idleCpuSeconds as number | undefined;
   if (busy === undefined && idle === undefined) {
@@ -46,10 +45,16 @@ export function parseOptions(opts: Record<string, unknown>, zone: string): Calcu
     idleSeconds: idle ?? 0,
     memoryGiBHours: (opts.memoryGibHours as number | undefined) ?? 0,
     intensityGPerKwh: intensity,
-    at: atText === undefined ? null : parseFlag('--at', atText, (t) => parseTimeInput(t, zone)),
+    // luxon is loaded only when a time is given: the common offline run starts faster.
+    at: atText === undefined ? null : await parseAt(atText, zone),
     equivalencyCount: (opts.equivalencies as number | undefined) ?? 3,
     energyOnly,
   };
+}
+
+async function parseAt(text: string, zone: string): Promise<Date> {
+  const { parseTimeInput } = await import('../../core/units.js');
+  return parseFlag('--at', text, (t) => parseTimeInput(t, zone));
 }
 
 /** The Ada-shaped JSON of `calculate`. */
@@ -137,7 +142,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const settings = (
     await context.settings({ flags: settingOverrides(invocation.command, CALCULATE_OPTIONS) })
   ).settings;
-  const options = parseOptions(invocation.opts, settings.timezone);
+  const options = await parseOptions(invocation.opts, settings.timezone);
   const data = await run(options, settings, context);
   return {
     data,
