@@ -40,15 +40,32 @@ const restrict = (layer, forbiddenLayers, extra = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'completions/**', 'fixtures/**', '.tmp/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'completions/**',
+      'fixtures/**',
+      '.tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bench/*.mjs', 'scripts/*.mjs', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.js', 'bench/*.mjs', 'scripts/*.mjs', 'bin/*.js'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -76,11 +93,17 @@ export default tseslint.config(
         {
           patterns: [
             { regex: '^\\.\\./', message: 'src/core imports nothing of ours outside core.' },
-            { regex: '^(?!\\./|zod$|zod/mini$|luxon$)', message: 'src/core uses only zod and luxon (no I/O, no other libraries).' },
+            {
+              regex: '^(?!\\./|zod$|zod/mini$|luxon$)',
+              message: 'src/core uses only zod and luxon (no I/O, no other libraries).',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'src/core reads no environment.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'src/core reads no environment.' },
+      ],
     },
   },
   restrict('providers', ['commands', 'store', 'config', 'output', 'io', 'context']),

@@ -10,14 +10,29 @@ const bin = fileURLToPath(new URL('../bin/carbonctl.js', import.meta.url));
 const cases = {
   'node -e 0': ['-e', '0'],
   'carbonctl --version': [bin, '--version'],
-  'carbonctl calculate … -o json': [bin, 'calculate', '--busy-cpu-seconds', '1000', '--idle-cpu-seconds', '5000', '--intensity', '185', '-o', 'json'],
+  'carbonctl calculate … -o json': [
+    bin,
+    'calculate',
+    '--busy-cpu-seconds',
+    '1000',
+    '--idle-cpu-seconds',
+    '5000',
+    '--intensity',
+    '185',
+    '-o',
+    'json',
+  ],
 };
 
 function time(args) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const result = spawnSync(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return elapsed;
 }
 
@@ -37,5 +52,7 @@ const baseline = median(samples['node -e 0']);
 console.log(`runs: ${runs} each (node ${process.version})`);
 for (const [name, values] of Object.entries(samples)) {
   const m = median(values);
-  console.log(`${name.padEnd(32)} median ${m.toFixed(1).padStart(7)} ms   ratio ${(m / baseline).toFixed(2)}×`);
+  console.log(
+    `${name.padEnd(32)} median ${m.toFixed(1).padStart(7)} ms   ratio ${(m / baseline).toFixed(2)}×`,
+  );
 }

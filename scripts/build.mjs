@@ -23,5 +23,6 @@ await build({
     js: "import { createRequire as __carbonctlCreateRequire } from 'node:module'; const require = __carbonctlCreateRequire(import.meta.url);",
   },
   chunkNames: 'chunks/[name]-[hash]',
+  minify: true,
   logLevel: 'warning',
 });

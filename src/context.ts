@@ -58,7 +58,8 @@ export function createContext(init: ContextInit): Context {
   let prompter: Prompter | undefined;
   const disposers: Array<() => void | Promise<void>> = [];
   let defaults: { configFile: string; ledgerFile: string } | undefined;
-  const getDefaults = (): { configFile: string; ledgerFile: string } => (defaults ??= init.defaults());
+  const getDefaults = (): { configFile: string; ledgerFile: string } =>
+    (defaults ??= init.defaults());
 
   const context: Context = {
     io: init.io,

@@ -69,7 +69,10 @@ export class InternalError extends CarbonctlError {
 export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
   { code: 0, meaning: 'success (including "no data in that window", with a notice on stderr)' },
   { code: 1, meaning: 'unexpected internal error (please report it, with the version)' },
-  { code: 2, meaning: 'usage error: unknown flag, invalid value, bad date, invalid or missing config' },
+  {
+    code: 2,
+    meaning: 'usage error: unknown flag, invalid value, bad date, invalid or missing config',
+  },
   {
     code: 3,
     meaning:

@@ -7,7 +7,14 @@ import { equivalenciesCommand } from './equivalencies/index.js';
 import { helpCommand } from './help/index.js';
 import { initCommand } from './init/index.js';
 import { trackCommand } from './track/index.js';
+import { budgetCommand } from './budget/index.js';
+import { clustersCommand } from './clusters/index.js';
 import { doctorCommand } from './doctor/index.js';
+import { exportCommand } from './export/index.js';
+import { heatmapCommand } from './heatmap/index.js';
+import { historyCommand } from './history/index.js';
+import { reportCommand } from './report/index.js';
+import { usageCommand } from './usage/index.js';
 import type { CommandSpec } from './spec.js';
 
 export const COMMANDS: ReadonlyArray<CommandSpec> = [
@@ -15,6 +22,13 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   calculateCommand,
   equivalenciesCommand,
   trackCommand,
+  usageCommand,
+  historyCommand,
+  heatmapCommand,
+  reportCommand,
+  exportCommand,
+  budgetCommand,
+  clustersCommand,
   doctorCommand,
   configCommand,
   initCommand,

@@ -3,7 +3,10 @@ import type { MethodologyFactors } from '../core/methodology.js';
 import type { ClusterSettings, Settings } from './schema.js';
 
 /** Methodology factors for a cluster: its overrides on top of the global settings. */
-export function methodologyFactors(settings: Settings, cluster?: ClusterSettings): MethodologyFactors {
+export function methodologyFactors(
+  settings: Settings,
+  cluster?: ClusterSettings,
+): MethodologyFactors {
   const power = { ...settings.power, ...(cluster?.power ?? {}) };
   const cost = { ...settings.cost, ...(cluster?.cost ?? {}) };
   return {
@@ -16,6 +19,11 @@ export function methodologyFactors(settings: Settings, cluster?: ClusterSettings
     pue: cluster?.pue ?? settings.pue,
     embodiedGramsPerCoreHour: settings.embodied.gramsPerCoreHour,
     marketFactorGPerKwh: settings.scope2.marketFactor,
-    cost: { currency: cost.currency, perCoreHour: cost.perCoreHour, perGiBHour: cost.perGiBHour, perKwh: cost.perKwh },
+    cost: {
+      currency: cost.currency,
+      perCoreHour: cost.perCoreHour,
+      perGiBHour: cost.perGiBHour,
+      perKwh: cost.perKwh,
+    },
   };
 }

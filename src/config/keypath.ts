@@ -39,7 +39,11 @@ export function getAt(root: unknown, segments: ReadonlyArray<PathSegment>): unkn
 }
 
 /** Set a value at a path, creating objects/arrays on the way. */
-export function setAt(root: Record<string, unknown>, segments: ReadonlyArray<PathSegment>, value: unknown): void {
+export function setAt(
+  root: Record<string, unknown>,
+  segments: ReadonlyArray<PathSegment>,
+  value: unknown,
+): void {
   let current: Record<string | number, unknown> = root;
   segments.forEach((segment, index) => {
     if (index === segments.length - 1) {

@@ -7,8 +7,15 @@ import type { IOStreams } from './streams.js';
 
 /** The questions carbonctl asks; tests script the answers. */
 export interface Prompter {
-  input(message: string, options?: { default?: string; validate?: (value: string) => true | string }): Promise<string>;
-  select<T extends string>(message: string, choices: ReadonlyArray<{ value: T; name?: string; description?: string }>, defaultValue?: T): Promise<T>;
+  input(
+    message: string,
+    options?: { default?: string; validate?: (value: string) => true | string },
+  ): Promise<string>;
+  select<T extends string>(
+    message: string,
+    choices: ReadonlyArray<{ value: T; name?: string; description?: string }>,
+    defaultValue?: T,
+  ): Promise<T>;
   confirm(message: string, defaultValue?: boolean): Promise<boolean>;
   password(message: string): Promise<string>;
 }
@@ -21,7 +28,10 @@ export async function createInquirerPrompter(io: IOStreams): Promise<Prompter> {
     try {
       return await ask();
     } catch (error) {
-      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
+      if (
+        error instanceof Error &&
+        (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')
+      ) {
         throw new CancelledError();
       }
       throw error;
@@ -42,12 +52,25 @@ export async function createInquirerPrompter(io: IOStreams): Promise<Prompter> {
     select: (message, choices, defaultValue) =>
       guard(() =>
         prompts.select(
-          { message, choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value, ...(c.description ? { description: c.description } : {}) })), ...(defaultValue !== undefined ? { default: defaultValue } : {}) },
+          {
+            message,
+            choices: choices.map((c) => ({
+              value: c.value,
+              name: c.name ?? c.value,
+              ...(c.description ? { description: c.description } : {}),
+            })),
+            ...(defaultValue !== undefined ? { default: defaultValue } : {}),
+          },
           context,
         ),
       ),
     confirm: (message, defaultValue) =>
-      guard(() => prompts.confirm({ message, ...(defaultValue !== undefined ? { default: defaultValue } : {}) }, context)),
+      guard(() =>
+        prompts.confirm(
+          { message, ...(defaultValue !== undefined ? { default: defaultValue } : {}) },
+          context,
+        ),
+      ),
     password: (message) => guard(() => prompts.password({ message, mask: '•' }, context)),
   };
 }

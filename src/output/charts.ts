@@ -46,7 +46,9 @@ export function stackedBars(
     const d = idle[i] ?? 0;
     const busyCells = max === 0 ? 0 : Math.round((b / max) * width);
     const idleCells = max === 0 ? 0 : Math.round(((b + d) / max) * width) - busyCells;
-    const bar = options.paint.red('█'.repeat(busyCells)) + options.paint.gray('░'.repeat(Math.max(0, idleCells)));
+    const bar =
+      options.paint.red('█'.repeat(busyCells)) +
+      options.paint.gray('░'.repeat(Math.max(0, idleCells)));
     const pad = ' '.repeat(Math.max(0, width - busyCells - Math.max(0, idleCells)));
     return `${label.padEnd(labelWidth)} ${bar}${pad} ${formatHumanNumber(b + d)} ${options.unit}`;
   });
@@ -101,7 +103,8 @@ export function calendarHeatmap(
       column = [];
     }
   });
-  if (column.length > 0) columns.push([...column, ...new Array<string>(7 - column.length).fill(' ')]);
+  if (column.length > 0)
+    columns.push([...column, ...new Array<string>(7 - column.length).fill(' ')]);
   // Month labels are three letters: write each where its month starts, if it fits.
   let header = '';
   for (let i = 0; i < columns.length; i += 1) {
@@ -119,5 +122,9 @@ export function calendarHeatmap(
 }
 
 function monthName(month: string): string {
-  return ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(month) - 1] ?? '';
+  return (
+    ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][
+      Number(month) - 1
+    ] ?? ''
+  );
 }

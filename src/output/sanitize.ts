@@ -14,9 +14,7 @@ export function stripControlCharacters(text: string, options?: { keepAnsi?: bool
   if (options?.keepAnsi) {
     const parts = text.split(ANSI);
     const codes = text.match(ANSI) ?? [];
-    return parts
-      .map((part, index) => part.replace(CONTROL, '') + (codes[index] ?? ''))
-      .join('');
+    return parts.map((part, index) => part.replace(CONTROL, '') + (codes[index] ?? '')).join('');
   }
   return text.replace(ANSI, '').replace(CONTROL, '');
 }

@@ -62,7 +62,10 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
     { argv: ['node', 'carbonctl', ...args], env, stdout, stderr, stdin },
     {
       now: () => options.now ?? new Date('2026-11-21T12:00:00Z'),
-      defaults: () => ({ configFile: join(dir, 'config', 'config.json'), ledgerFile: join(dir, 'data', 'ledger.db') }),
+      defaults: () => ({
+        configFile: join(dir, 'config', 'config.json'),
+        ledgerFile: join(dir, 'data', 'ledger.db'),
+      }),
       isTTY: { stdout: tty, stderr: tty, stdin: tty },
       httpOptions: { sleep: () => Promise.resolve() },
       ...(options.prompter ? { makePrompter: () => Promise.resolve(options.prompter!) } : {}),

@@ -1,0 +1,371 @@
+/**
+ * One cluster's inventory from its Prometheus (SPEC §10, Kubeadapt's cluster inventory):
+ * capacity from kube-state-metrics (`kube_node_status_allocatable`) or, without it, from
+ * node_exporter (CPU count from `node_cpu_seconds_total{mode="idle"}`, `node_memory_MemTotal_bytes`);
+ * used cores and bytes from the same layer as the capacity (cAdvisor containers against
+ * allocatable, node_exporter hosts against their CPUs), the other when that one is missing;
+ * requests from kube-state-metrics;
+ * counts of nodes, namespaces, workloads and pods; the hourly energy, CO2e and cost run rate; and
+ * staleness from the newest sample.
+ *
+ * Every query is evaluated at one instant: now, or — when the cluster is stale — the time of
+ * its newest sample, so a cluster that stopped reporting still shows its last known inventory
+ * (flagged `is_stale`). Requests count only pods with running containers when cAdvisor is there
+ * (kube-state-metrics keeps reporting completed pods' requests for a while); without cAdvisor,
+ * every request it reports.
+ */
+import type { Context } from '../../context.js';
+import { methodologyFactors } from '../../config/factors.js';
+import type { ClusterSettings, Settings } from '../../config/schema.js';
+import {
+  clusterRunRate,
+  countPodsAndWorkloads,
+  isStale,
+  sharePercent,
+  STALE_AFTER_SECONDS,
+  type OwnerReferences,
+} from '../../core/clusters.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import { redactUrl } from '../../providers/http.js';
+import type { PrometheusClient, VectorSample } from '../../providers/prometheus/client.js';
+import {
+  anyOfRegex,
+  isValidLabelName,
+  matcher,
+  rangeMs,
+  safeMatchers,
+  selector,
+  type MatcherText,
+} from '../../providers/prometheus/promql.js';
+import { hourlyIntensities, type IntensityRequest } from '../budget/intensity.js';
+import { createPrometheusClient } from '../shared/prometheus.js';
+
+const HOUR_MS = 3_600_000;
+/** How far back a stale cluster's newest sample is looked for. */
+const STALE_LOOKBACK = '7d';
+/** Subquery resolution for that search: Prometheus's default lookback delta (reference/prometheus.md §1.5), so no sample falls between steps. */
+const STALE_LOOKBACK_STEP = '5m';
+
+/** Kubeadapt-like cluster object (SPEC §10 JSON). */
+export interface ClusterInventory {
+  id: string;
+  kind: 'Cluster';
+  metadata: {
+    name: string;
+    provider: string;
+    region: string | null;
+    environment: string;
+    status: 'active' | 'stale';
+    is_stale: boolean;
+    /** Newest sample of the cluster's metrics (ISO), null when none in the last 7 days. */
+    last_sample_at: string | null;
+    /** Seconds between the newest sample and now. */
+    staleness_seconds: number | null;
+    /** The instant the figures describe: now, or the newest sample of a stale cluster. */
+    evaluated_at: string | null;
+    prometheus_url: string;
+    /** Where the capacity came from. */
+    capacity_source: 'kube-state-metrics' | 'node_exporter' | null;
+    kubernetes: boolean;
+    node_count: number | null;
+    namespace_count: number | null;
+    workload_count: number | null;
+    pod_count: number | null;
+  };
+  capacity: { cpu_cores: number | null; memory_bytes: number | null; pods: number | null };
+  utilization: {
+    cpu_requested_cores: number | null;
+    cpu_used_cores: number | null;
+    memory_requested_bytes: number | null;
+    memory_used_bytes: number | null;
+    cpu_requested_percent: number | null;
+    cpu_used_percent: number | null;
+    memory_requested_percent: number | null;
+    memory_used_percent: number | null;
+  };
+  cost: { hourly: number | null; monthly: number | null; currency: string };
+  carbon: {
+    hourly_co2e_g: number | null;
+    monthly_co2e_kg: number | null;
+    hourly_energy_kwh: number | null;
+    intensity_g_per_kwh: number | null;
+    intensity_provider: string | null;
+    is_estimated: boolean;
+    estimation_reasons: string[];
+  };
+}
+
+function first(samples: readonly VectorSample[]): number | null {
+  const value = samples[0]?.value;
+  return value === undefined || !Number.isFinite(value) ? null : value;
+}
+
+function byLabel(samples: readonly VectorSample[], label: string): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const sample of samples) {
+    const key = sample.metric[label];
+    if (key !== undefined && Number.isFinite(sample.value)) map.set(key, sample.value);
+  }
+  return map;
+}
+
+function ownerMap(
+  samples: readonly VectorSample[],
+  childLabel: string,
+): Map<string, { kind: string; name: string }> {
+  const map = new Map<string, { kind: string; name: string; controller: boolean }>();
+  for (const { metric } of samples) {
+    const namespace = metric.namespace;
+    const child = metric[childLabel];
+    const kind = metric.owner_kind;
+    const name = metric.owner_name;
+    if (namespace === undefined || child === undefined || kind === undefined || name === undefined)
+      continue;
+    // kube-state-metrics reports "no owner" as <none>.
+    if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
+    const controller = metric.owner_is_controller === 'true';
+    const key = `${namespace}/${child}`;
+    const known = map.get(key);
+    if (known === undefined || (controller && !known.controller))
+      map.set(key, { kind, name, controller });
+  }
+  return map;
+}
+
+/** Newest sample time (seconds) of the cluster's metrics at `now`, looking back up to 7 days. */
+async function newestSample(
+  client: PrometheusClient,
+  selectors: readonly string[],
+  now: Date,
+): Promise<number | null> {
+  const newest = async (wrap: (inner: string) => string): Promise<number | null> => {
+    const answers = await Promise.all(selectors.map((sel) => client.vectorQuery(wrap(sel), now)));
+    const values = answers.map(first).filter((value): value is number => value !== null);
+    return values.length === 0 ? null : Math.max(...values);
+  };
+  // Within the lookback delta an instant selector finds the sample itself.
+  const recent = await newest((sel) => `max(timestamp(${sel}))`);
+  if (recent !== null) return recent;
+  // Otherwise a subquery at the lookback resolution finds the last step that still saw one.
+  return newest(
+    (sel) => `max_over_time(max(timestamp(${sel}))[${STALE_LOOKBACK}:${STALE_LOOKBACK_STEP}])`,
+  );
+}
+
+/** Queries one cluster's Prometheus and assembles its inventory. */
+export async function clusterInventory(
+  context: Context,
+  settings: Settings,
+  cluster: ClusterSettings,
+  intensity: IntensityRequest,
+): Promise<ClusterInventory> {
+  const client = await createPrometheusClient(context, cluster);
+  const now = context.now();
+  let nodeMatchers: MatcherText[];
+  try {
+    nodeMatchers = safeMatchers(cluster.workspaces.selector);
+  } catch (error) {
+    if (error instanceof UsageError)
+      throw new ConfigError(`clusters "${cluster.name}" workspaces.selector: ${error.message}`);
+    throw error;
+  }
+  const hostLabel = cluster.workspaces.hostLabel;
+  if (!isValidLabelName(hostLabel)) {
+    throw new ConfigError(
+      `clusters "${cluster.name}" workspaces.hostLabel ${JSON.stringify(hostLabel)} is not a valid Prometheus label name`,
+    );
+  }
+  const containerMatchers = [matcher('container', '!=', ''), matcher('container', '!=', 'POD')];
+  const allocatable = selector('kube_node_status_allocatable', []);
+  const containerCpu = selector('container_cpu_usage_seconds_total', containerMatchers);
+  const nodeCpu = selector('node_cpu_seconds_total', nodeMatchers);
+
+  const newestSeconds = await newestSample(client, [allocatable, containerCpu, nodeCpu], now);
+  const lastSampleAt = newestSeconds === null ? null : new Date(Math.round(newestSeconds * 1000));
+  const stale = isStale(lastSampleAt, now, STALE_AFTER_SECONDS);
+  const at = lastSampleAt === null ? null : stale ? lastSampleAt : now;
+
+  const power = { ...settings.power, ...(cluster.power ?? {}) };
+  const rateRange = rangeMs(Math.max(300, 4 * cluster.prometheus.scrapeIntervalSeconds) * 1000);
+  const query = (text: string): Promise<VectorSample[]> =>
+    at === null ? Promise.resolve([]) : client.vectorQuery(text, at);
+  const [
+    ksmCapacity,
+    ksmNodes,
+    nodeCores,
+    nodeMemory,
+    nodeMemoryUsed,
+    nodeHosts,
+    nodeUsedCores,
+    containerUsedCores,
+    containerMemory,
+    runningPods,
+    runningRequests,
+    allRequests,
+    podOwners,
+    replicaSetOwners,
+    jobOwners,
+  ] = await Promise.all([
+    query(
+      `sum by (resource) (${selector('kube_node_status_allocatable', [matcher('resource', '=~', 'cpu|memory|pods')])})`,
+    ),
+    query(`count(count by (node) (${allocatable}))`),
+    query(
+      `count(${selector('node_cpu_seconds_total', [...nodeMatchers, matcher('mode', '=', 'idle')])})`,
+    ),
+    query(`sum(${selector('node_memory_MemTotal_bytes', nodeMatchers)})`),
+    query(
+      `sum(${selector('node_memory_MemTotal_bytes', nodeMatchers)} - ${selector('node_memory_MemAvailable_bytes', nodeMatchers)})`,
+    ),
+    query(`count(count by (${hostLabel}) (${nodeCpu}))`),
+    query(
+      `sum(rate(${selector('node_cpu_seconds_total', [...nodeMatchers, matcher('mode', '!~', anyOfRegex(power.idleModes))])}[${rateRange}]))`,
+    ),
+    query(`sum(rate(${containerCpu}[${rateRange}]))`),
+    query(`sum(${selector('container_memory_working_set_bytes', containerMatchers)})`),
+    query(`count by (namespace, pod) (${containerCpu})`),
+    query(
+      `sum by (resource) (${selector('kube_pod_container_resource_requests', [matcher('resource', '=~', 'cpu|memory')])} and on (namespace, pod) ${containerCpu})`,
+    ),
+    query(
+      `sum by (resource) (${selector('kube_pod_container_resource_requests', [matcher('resource', '=~', 'cpu|memory')])})`,
+    ),
+    query('max by (namespace, pod, owner_kind, owner_name, owner_is_controller) (kube_pod_owner)'),
+    query('max by (namespace, replicaset, owner_kind, owner_name) (kube_replicaset_owner)'),
+    query('max by (namespace, job_name, owner_kind, owner_name) (kube_job_owner)'),
+  ]);
+
+  const ksm = byLabel(ksmCapacity, 'resource');
+  const hasKsm = ksm.has('cpu');
+  const hasContainers = runningPods.length > 0;
+  const capacitySource = hasKsm
+    ? 'kube-state-metrics'
+    : first(nodeCores) !== null
+      ? 'node_exporter'
+      : null;
+  const cpuCores = hasKsm ? (ksm.get('cpu') ?? null) : first(nodeCores);
+  const memoryBytes = hasKsm ? (ksm.get('memory') ?? null) : first(nodeMemory);
+  const podsCapacity = hasKsm ? (ksm.get('pods') ?? null) : null;
+  // Usage from the same layer as the capacity: containers against kube-state-metrics'
+  // allocatable, hosts against node_exporter's CPUs (which also run what is not a container).
+  const preferContainers = hasKsm;
+  const pick = (containers: VectorSample[], hosts: VectorSample[]): number | null =>
+    preferContainers ? (first(containers) ?? first(hosts)) : (first(hosts) ?? first(containers));
+  const usedCores = pick(hasContainers ? containerUsedCores : [], nodeUsedCores);
+  const usedMemory = pick(hasContainers ? containerMemory : [], nodeMemoryUsed);
+  const requests = byLabel(hasContainers ? runningRequests : allRequests, 'resource');
+  const kubernetes = hasKsm || hasContainers;
+  const requestedCores = kubernetes ? (requests.get('cpu') ?? 0) : null;
+  const requestedBytes = kubernetes ? (requests.get('memory') ?? 0) : null;
+
+  let counts: { pods: number; namespaces: number; workloads: number } | null = null;
+  if (kubernetes) {
+    const owners: OwnerReferences = {
+      pods: ownerMap(podOwners, 'pod'),
+      replicaSets: ownerMap(replicaSetOwners, 'replicaset'),
+      jobs: ownerMap(jobOwners, 'job_name'),
+    };
+    const podKeys = hasContainers
+      ? runningPods
+          .filter((s) => (s.metric.namespace ?? '') !== '' && (s.metric.pod ?? '') !== '')
+          .map((s) => `${s.metric.namespace}/${s.metric.pod}`)
+      : [...owners.pods.keys()];
+    counts = countPodsAndWorkloads(podKeys, owners);
+  }
+  const nodeCount = hasKsm ? first(ksmNodes) : first(nodeHosts);
+
+  // Run rate at the intensity of the hour being described.
+  const factors = methodologyFactors(settings, cluster);
+  let carbon: ClusterInventory['carbon'] = {
+    hourly_co2e_g: null,
+    monthly_co2e_kg: null,
+    hourly_energy_kwh: null,
+    intensity_g_per_kwh: null,
+    intensity_provider: null,
+    is_estimated: false,
+    estimation_reasons: [],
+  };
+  let cost: ClusterInventory['cost'] = {
+    hourly: null,
+    monthly: null,
+    currency: factors.cost.currency,
+  };
+  if (at !== null && cpuCores !== null) {
+    const hour = new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
+    const series = await hourlyIntensities(context, settings, cluster, [hour], intensity);
+    const hourIntensity = series.byHour.get(hour.getTime());
+    if (hourIntensity !== undefined) {
+      const rate = clusterRunRate(
+        { cpuCores, usedCores: usedCores ?? 0, memoryBytes },
+        hourIntensity.gPerKwh,
+        factors,
+      );
+      const reasons = [
+        ...new Set([
+          ...series.reasons,
+          ...rate.estimationReasons,
+          ...(usedCores === null ? ['cpu_usage_missing'] : []),
+        ]),
+      ].sort();
+      carbon = {
+        hourly_co2e_g: rate.co2eGramsPerHour,
+        monthly_co2e_kg: rate.co2eKgPerMonth,
+        hourly_energy_kwh: rate.energyKwhPerHour,
+        intensity_g_per_kwh: hourIntensity.gPerKwh,
+        intensity_provider: series.provider,
+        is_estimated: reasons.length > 0,
+        estimation_reasons: reasons,
+      };
+      cost = {
+        hourly: rate.costPerHour,
+        monthly: rate.costPerMonth,
+        currency: factors.cost.currency,
+      };
+    }
+  } else if (at !== null) {
+    context.io.warn(
+      `cluster ${cluster.name}: no capacity metrics (kube_node_status_allocatable or node_cpu_seconds_total) at ${at.toISOString()}`,
+    );
+  } else {
+    context.io.warn(
+      `cluster ${cluster.name}: no samples of kube_node_status_allocatable, container_cpu_usage_seconds_total or node_cpu_seconds_total in the last ${STALE_LOOKBACK}`,
+    );
+  }
+
+  return {
+    id: cluster.name,
+    kind: 'Cluster',
+    metadata: {
+      name: cluster.name,
+      provider: cluster.provider,
+      region: cluster.region,
+      environment: cluster.environment,
+      status: stale ? 'stale' : 'active',
+      is_stale: stale,
+      last_sample_at: lastSampleAt?.toISOString() ?? null,
+      staleness_seconds:
+        lastSampleAt === null ? null : Math.max(0, (now.getTime() - lastSampleAt.getTime()) / 1000),
+      evaluated_at: at?.toISOString() ?? null,
+      prometheus_url: redactUrl(cluster.prometheus.url),
+      capacity_source: capacitySource,
+      kubernetes,
+      node_count: nodeCount,
+      namespace_count: counts?.namespaces ?? null,
+      workload_count: counts?.workloads ?? null,
+      pod_count: counts?.pods ?? null,
+    },
+    capacity: { cpu_cores: cpuCores, memory_bytes: memoryBytes, pods: podsCapacity },
+    utilization: {
+      cpu_requested_cores: requestedCores,
+      cpu_used_cores: usedCores,
+      memory_requested_bytes: requestedBytes,
+      memory_used_bytes: usedMemory,
+      cpu_requested_percent: sharePercent(requestedCores, cpuCores),
+      cpu_used_percent: sharePercent(usedCores, cpuCores),
+      memory_requested_percent: sharePercent(requestedBytes, memoryBytes),
+      memory_used_percent: sharePercent(usedMemory, memoryBytes),
+    },
+    cost,
+    carbon,
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * Option lists shared by the ledger readers (`usage`, `history`, `heatmap`, `report`, `export
+ * prometheus`), described once (STYLE.md §10). Cheap to import: declarations only, so the
+ * command registry does not load luxon or SQLite at start-up.
+ */
+import { FILTER_OPTIONS, LEDGER_OPTION, TZ_OPTION, type OptionSpec } from '../options.js';
+
+/** Filters, zone and ledger: what every ledger reader accepts. */
+export const READER_OPTIONS: OptionSpec[] = [...FILTER_OPTIONS, TZ_OPTION, LEDGER_OPTION];

@@ -1,0 +1,232 @@
+/** `carbonctl usage`: one row per group with CPU hours, kWh, gCO2e and cost, and the totals (SPEC §6). */
+import type { Context } from '../../context.js';
+import { topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
+import { formatOffsetIso, type TimeRange } from '../../core/periods.js';
+import type { CommandResult } from '../../output/render.js';
+import type { Column } from '../../output/table.js';
+import type { AggregateRow, Ledger, LedgerFilter } from '../../store/types.js';
+import {
+  describeFilters,
+  ledgerFilterFrom,
+  openReadLedger,
+  periodSelectorFrom,
+  readerSettings,
+  resolveReaderPeriod,
+} from '../shared/ledger.js';
+import type { Invocation } from '../spec.js';
+import { USAGE_OPTIONS, type USAGE_DIMENSIONS, type USAGE_SORTS } from './index.js';
+
+/** A `--by` dimension. */
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+/** A `--sort` measure. */
+export type UsageSort = (typeof USAGE_SORTS)[number];
+
+/** One row of the JSON contract; the dimension's own key (`owner`, `namespace`, …) is added per row. */
+export interface UsageRow {
+  [dimension: string]: string | number | null;
+  entity_count: number;
+  cpu_busy_core_hours: number;
+  cpu_idle_core_hours: number;
+  energy_kwh: number;
+  carbon_gco2eq: number;
+  cost: number | null;
+}
+
+/** The Ada-shaped summary of SPEC §6, plus the period and dimension it covers. */
+export interface UsageData {
+  by: UsageDimension;
+  period: { from: string; to: string };
+  timezone: string;
+  filters: Record<string, string>;
+  workspace_count: number;
+  /** Groups before `--top` cut the list. */
+  group_count: number;
+  total_cpu_seconds: { busy_seconds: number; idle_seconds: number; total_seconds: number };
+  total_energy_kwh: number;
+  total_carbon_gco2eq: number;
+  total_cost: number | null;
+  currency: string;
+  carbon_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  rows: UsageRow[];
+}
+
+/** Validated inputs of `usage`. */
+export interface UsageOptions {
+  by: UsageDimension | null;
+  range: TimeRange;
+  filter: LedgerFilter;
+  top: number | null;
+  sort: UsageSort;
+  zone: string;
+  currency: string;
+}
+
+/**
+ * The default dimension when `--by` is absent: owner for workspaces (Ada's per-user summary),
+ * namespace when the selection holds only Kubernetes data (GreenKube's by-namespace view).
+ */
+export function defaultDimension(ledger: Ledger, filter: LedgerFilter): UsageDimension {
+  const pods = ledger.entityCount({ ...filter, source: 'pods' });
+  const nodes = ledger.entityCount({ ...filter, source: 'nodes' });
+  return pods > 0 && nodes === 0 ? 'namespace' : 'owner';
+}
+
+const SORT_KEY: Record<UsageSort, (row: UsageRow) => number> = {
+  co2: (row) => row.carbon_gco2eq,
+  energy: (row) => row.energy_kwh,
+  cost: (row) => row.cost ?? 0,
+};
+
+function usageRow(by: UsageDimension, aggregate: AggregateRow): UsageRow {
+  const row: UsageRow = {
+    [by]: aggregate.group,
+    entity_count: aggregate.entityCount,
+    cpu_busy_core_hours: aggregate.busySeconds / 3600,
+    cpu_idle_core_hours: aggregate.idleSeconds / 3600,
+    energy_kwh: aggregate.energyKwh,
+    carbon_gco2eq: aggregate.scope2LocationGrams,
+    cost: aggregate.currency === null ? null : aggregate.cost,
+  };
+  if (by === 'workload') {
+    // Keep the dimension first, then its kind, as in the report's columns.
+    return { workload: aggregate.group, workload_kind: aggregate.workloadKind ?? null, ...row };
+  }
+  return row;
+}
+
+/** Reads the ledger and builds the summary. */
+export function run(options: UsageOptions, ledger: Ledger): UsageData {
+  const filter: LedgerFilter = {
+    ...options.filter,
+    from: options.range.from,
+    to: options.range.to,
+  };
+  const by = options.by ?? defaultDimension(ledger, filter);
+  const totals = ledger.aggregate({ filter, groupBy: 'none' })[0] ?? null;
+  const rows = ledger
+    .aggregate({ filter, groupBy: by })
+    .map((aggregate) => usageRow(by, aggregate));
+  const sortKey = SORT_KEY[options.sort];
+  // Largest first; ties by the group's name so the order never depends on the ledger's.
+  rows.sort((a, b) => sortKey(b) - sortKey(a) || compareGroups(a[by], b[by]));
+  const busySeconds = totals?.busySeconds ?? 0;
+  const idleSeconds = totals?.idleSeconds ?? 0;
+  const carbonGrams = totals?.scope2LocationGrams ?? 0;
+  const equivalencies: UsageData['carbon_equivalencies'] = {};
+  if (carbonGrams > 0) {
+    for (const { key, ...rest } of topEquivalencies(carbonGrams, 3)) equivalencies[key] = rest;
+  }
+  return {
+    by,
+    period: {
+      from: formatOffsetIso(options.range.from, options.zone),
+      to: formatOffsetIso(options.range.to, options.zone),
+    },
+    timezone: options.zone,
+    filters: describeFilters(options.filter),
+    workspace_count: totals?.entityCount ?? 0,
+    group_count: rows.length,
+    total_cpu_seconds: {
+      busy_seconds: busySeconds,
+      idle_seconds: idleSeconds,
+      total_seconds: busySeconds + idleSeconds,
+    },
+    total_energy_kwh: totals?.energyKwh ?? 0,
+    total_carbon_gco2eq: carbonGrams,
+    total_cost: totals === null ? 0 : totals.currency === null ? null : totals.cost,
+    currency: totals?.currency ?? options.currency,
+    carbon_equivalencies: equivalencies,
+    rows: options.top === null ? rows : rows.slice(0, options.top),
+  };
+}
+
+function compareGroups(a: unknown, b: unknown): number {
+  const left = typeof a === 'string' ? a : '';
+  const right = typeof b === 'string' ? b : '';
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function columns(data: UsageData): Column[] {
+  return [
+    { key: data.by, header: data.by },
+    ...(data.by === 'workload' ? [{ key: 'workload_kind', header: 'kind' }] : []),
+    { key: 'entity_count', header: 'entities', kind: 'number' as const },
+    { key: 'cpu_busy_core_hours', header: 'busy CPU (core-h)', kind: 'number' as const },
+    { key: 'cpu_idle_core_hours', header: 'idle CPU (core-h)', kind: 'number' as const },
+    { key: 'energy_kwh', header: 'energy (kWh)', kind: 'number' as const },
+    { key: 'carbon_gco2eq', header: 'carbon (gCO2e)', kind: 'number' as const },
+    { key: 'cost', header: `cost (${data.currency})`, kind: 'number' as const },
+  ];
+}
+
+/** Command entry: settings, options, run, and how to show the result. */
+export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
+  const settings = await readerSettings(context, invocation, USAGE_OPTIONS);
+  const zone = settings.timezone;
+  const range = resolveReaderPeriod(periodSelectorFrom(invocation.opts), context.now(), zone, {
+    thisMonth: true,
+  });
+  const options: UsageOptions = {
+    by: (invocation.opts.by as UsageDimension | undefined) ?? null,
+    range,
+    filter: ledgerFilterFrom(invocation.opts),
+    top: (invocation.opts.top as number | undefined) ?? null,
+    sort: (invocation.opts.sort as UsageSort | undefined) ?? 'co2',
+    zone,
+    currency: settings.cost.currency,
+  };
+  const ledger = openReadLedger(context, settings);
+  const data = run(options, ledger);
+  if (data.rows.length === 0) {
+    context.io.notice(
+      `No usage in the ledger for ${data.period.from} → ${data.period.to} (${zone}) with this selection.`,
+    );
+  }
+  const tableRows = (): Array<Record<string, string | number | null>> =>
+    data.rows.map((row) => ({ ...row, [data.by]: row[data.by] ?? '(none)' }));
+  return {
+    data,
+    csv: () => ({
+      columns: [
+        ...columns(data).map((c) => ({ ...c, header: c.key })),
+        { key: 'currency', header: 'currency' },
+      ],
+      rows: data.rows.map((row) => ({ ...row, currency: data.currency })),
+    }),
+    human: () => {
+      if (data.rows.length === 0) return [];
+      const footer = {
+        [data.by]:
+          data.rows.length < data.group_count ? `total (all ${data.group_count})` : 'total',
+        entity_count: data.workspace_count,
+        cpu_busy_core_hours: data.total_cpu_seconds.busy_seconds / 3600,
+        cpu_idle_core_hours: data.total_cpu_seconds.idle_seconds / 3600,
+        energy_kwh: data.total_energy_kwh,
+        carbon_gco2eq: data.total_carbon_gco2eq,
+        cost: data.total_cost,
+      };
+      const equivalencyLines = Object.values(data.carbon_equivalencies).map(
+        (e) => `  ≈ ${formatEquivalency(e.value)} ${e.description}`,
+      );
+      return [
+        {
+          table: {
+            title: `Usage by ${data.by}, ${data.period.from} → ${data.period.to} (${data.timezone})`,
+            columns: columns(data),
+            rows: tableRows(),
+            footer,
+          },
+        },
+        ...(equivalencyLines.length > 0
+          ? [{ text: `That is about:\n${equivalencyLines.join('\n')}\n` }]
+          : []),
+      ];
+    },
+  };
+}
+
+function formatEquivalency(value: number): string {
+  return value >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : Number(value.toPrecision(3)).toString();
+}

@@ -1,0 +1,157 @@
+/**
+ * The cluster inventory of `carbonctl clusters` (SPEC §10), as pure functions: staleness,
+ * utilisation shares, workload counting through owner references, enum-list filters, and the
+ * hourly energy/CO2e/cost run rate of the capacity at its current utilisation.
+ */
+import { computeFootprint, type MethodologyFactors } from './methodology.js';
+import { InvalidInputError } from './units.js';
+
+/** SPEC §10: a cluster whose newest sample is older than this is stale. */
+export const STALE_AFTER_SECONDS = 180;
+
+/** Hours in a month for monthly run rates: 8,760 h / 12 (SPEC §8 "hourly × 730"). */
+export const HOURS_PER_MONTH = 730;
+
+const BYTES_PER_GIB = 1024 ** 3;
+
+/** True when there is no sample, or the newest one is more than `thresholdSeconds` before `now`. */
+export function isStale(
+  lastSampleAt: Date | null,
+  now: Date,
+  thresholdSeconds: number = STALE_AFTER_SECONDS,
+): boolean {
+  if (lastSampleAt === null) return true;
+  return (now.getTime() - lastSampleAt.getTime()) / 1000 > thresholdSeconds;
+}
+
+/** part / whole × 100, or null when either is unknown or the whole is 0. */
+export function sharePercent(part: number | null, whole: number | null): number | null {
+  if (part === null || whole === null || whole <= 0) return null;
+  return (part / whole) * 100;
+}
+
+/**
+ * Parses a comma-separated list of enum values (`aws,gcp`), trimmed and de-duplicated. An
+ * unknown value throws an InvalidInputError whose message names the flag and the allowed set.
+ */
+export function parseEnumList<T extends string>(
+  text: string,
+  allowed: readonly T[],
+  flag: string,
+): T[] {
+  const values = [
+    ...new Set(
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    ),
+  ];
+  if (values.length === 0) {
+    throw new InvalidInputError(`a list of ${allowed.join(', ')}`, {
+      flag,
+      value: text,
+      message: `${flag} needs at least one of: ${allowed.join(', ')}`,
+    });
+  }
+  const unknown = values.filter((value) => !(allowed as readonly string[]).includes(value));
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`one of ${allowed.join(', ')}`, {
+      flag,
+      value: unknown.join(','),
+      message: `${flag} ${unknown.join(',')}: unknown value${unknown.length > 1 ? 's' : ''} (allowed: ${allowed.join(', ')})`,
+    });
+  }
+  return values as T[];
+}
+
+/** Owner references as kube-state-metrics reports them. */
+export interface OwnerReferences {
+  /** `namespace/pod` → its controller (`kube_pod_owner`). */
+  pods: ReadonlyMap<string, { kind: string; name: string }>;
+  /** `namespace/replicaset` → its Deployment (`kube_replicaset_owner`). */
+  replicaSets: ReadonlyMap<string, { kind: string; name: string }>;
+  /** `namespace/job` → its CronJob (`kube_job_owner`). */
+  jobs: ReadonlyMap<string, { kind: string; name: string }>;
+}
+
+/**
+ * The workload a pod belongs to, `Kind/namespace/name`: ReplicaSet rolls up to its Deployment
+ * and Job to its CronJob (so a rollout is still one workload); a pod without a controller is
+ * its own workload (kind `Pod`), as in the ledger.
+ */
+export function workloadOf(podKey: string, owners: OwnerReferences): string {
+  const slash = podKey.indexOf('/');
+  const namespace = podKey.slice(0, slash);
+  const owner = owners.pods.get(podKey);
+  if (owner === undefined) return `Pod/${podKey}`;
+  const parents =
+    owner.kind === 'ReplicaSet' ? owners.replicaSets : owner.kind === 'Job' ? owners.jobs : null;
+  const parent = parents?.get(`${namespace}/${owner.name}`);
+  const resolved = parent ?? owner;
+  return `${resolved.kind}/${namespace}/${resolved.name}`;
+}
+
+/** Distinct namespaces and workloads of a set of running pods (`namespace/pod` keys). */
+export function countPodsAndWorkloads(
+  podKeys: Iterable<string>,
+  owners: OwnerReferences,
+): { pods: number; namespaces: number; workloads: number } {
+  const pods = new Set(podKeys);
+  const namespaces = new Set<string>();
+  const workloads = new Set<string>();
+  for (const pod of pods) {
+    namespaces.add(pod.slice(0, pod.indexOf('/')));
+    workloads.add(workloadOf(pod, owners));
+  }
+  return { pods: pods.size, namespaces: namespaces.size, workloads: workloads.size };
+}
+
+/** What is powered and how busy it is, right now. */
+export interface CapacitySnapshot {
+  cpuCores: number;
+  /** Used cores (CPU-seconds per second); capped at the capacity for the power model. */
+  usedCores: number;
+  memoryBytes: number | null;
+}
+
+/** The hourly run rate of a cluster and its 730-hour month. */
+export interface RunRate {
+  energyKwhPerHour: number;
+  co2eGramsPerHour: number;
+  costPerHour: number;
+  co2eKgPerMonth: number;
+  costPerMonth: number;
+  estimationReasons: string[];
+}
+
+/**
+ * Run rate of the capacity at its current use (SPEC §2 applied to one hour of the whole
+ * cluster): busy = used cores, idle = the rest of the capacity, memory = the capacity's GiB, so
+ * cost is what the nodes cost per hour and energy is what they draw, not only what pods reserve.
+ */
+export function clusterRunRate(
+  snapshot: CapacitySnapshot,
+  intensityGPerKwh: number,
+  factors: MethodologyFactors,
+): RunRate {
+  const busyCores = Math.min(Math.max(0, snapshot.usedCores), snapshot.cpuCores);
+  const idleCores = Math.max(0, snapshot.cpuCores - busyCores);
+  const footprint = computeFootprint(
+    {
+      busySeconds: busyCores * 3600,
+      idleSeconds: idleCores * 3600,
+      memoryGiBHours: (snapshot.memoryBytes ?? 0) / BYTES_PER_GIB,
+    },
+    intensityGPerKwh,
+    factors,
+  );
+  return {
+    energyKwhPerHour: footprint.energy.totalKwh,
+    co2eGramsPerHour: footprint.totalGrams,
+    costPerHour: footprint.cost,
+    co2eKgPerMonth: (footprint.totalGrams * HOURS_PER_MONTH) / 1000,
+    costPerMonth: footprint.cost * HOURS_PER_MONTH,
+    estimationReasons: footprint.estimationReasons.filter((r) => r !== 'market_factor_missing'),
+  };
+}

@@ -1,0 +1,436 @@
+/**
+ * `clusters list|show` against two real Prometheus servers (Debian's, backfilled with promtool):
+ * `prod`, a Kubernetes cluster (kube-state-metrics + cAdvisor) whose newest sample is 15 s old,
+ * and `lab`, a node_exporter fleet whose data ended 27 hours before now — stale, shown with its
+ * last known inventory. Every expected number is computed by hand from the series written here.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, tempDir } from '../helpers/context.js';
+import { startLoopbackServer } from '../helpers/loopback-server.js';
+import {
+  prometheusBinaries,
+  startPrometheus,
+  type TestPrometheus,
+} from '../helpers/prometheus-harness.js';
+import type { ClusterInventory } from '../../src/commands/clusters/inventory.js';
+
+// Until the lead adds `budget` and `clusters` to src/commands/registry.ts, register them for
+// these tests; once registered this adds nothing.
+
+const binaries = prometheusBinaries();
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+const STEP = 15;
+const NOW = new Date('2026-11-21T12:00:00Z');
+
+/** OpenMetrics text: families in order, each series' samples contiguous, `# EOF` at the end. */
+class OpenMetrics {
+  private families = new Map<string, { type: 'counter' | 'gauge'; lines: string[] }>();
+
+  series(
+    family: string,
+    type: 'counter' | 'gauge',
+    labels: Record<string, string>,
+    from: number,
+    to: number,
+    value: (time: number) => number,
+  ): void {
+    let entry = this.families.get(family);
+    if (entry === undefined) {
+      entry = { type, lines: [] };
+      this.families.set(family, entry);
+    }
+    const name = type === 'counter' ? `${family}_total` : family;
+    const labelText = Object.entries(labels)
+      .map(([key, v]) => `${key}="${v}"`)
+      .join(',');
+    for (let time = from; time <= to; time += STEP)
+      entry.lines.push(`${name}{${labelText}} ${value(time)} ${time}`);
+  }
+
+  text(): string {
+    const parts: string[] = [];
+    for (const [family, { type, lines }] of this.families)
+      parts.push(`# TYPE ${family} ${type}`, ...lines);
+    return parts.join('\n') + '\n# EOF\n';
+  }
+}
+
+/** prod: 2 nodes (4 + 8 cores, 16 + 32 GiB, 110 pods each), 4 running pods, one completed. */
+function prodData(): string {
+  const from = Date.parse('2026-11-21T11:00:00Z') / 1000;
+  const to = Date.parse('2026-11-21T11:59:45Z') / 1000;
+  const om = new OpenMetrics();
+  const allocatable: Array<[string, string, string, number]> = [
+    ['n1', 'cpu', 'core', 4],
+    ['n1', 'memory', 'byte', 16 * GIB],
+    ['n1', 'pods', 'integer', 110],
+    ['n2', 'cpu', 'core', 8],
+    ['n2', 'memory', 'byte', 32 * GIB],
+    ['n2', 'pods', 'integer', 110],
+  ];
+  for (const [node, resource, unit, value] of allocatable) {
+    om.series(
+      'kube_node_status_allocatable',
+      'gauge',
+      { node, resource, unit },
+      from,
+      to,
+      () => value,
+    );
+  }
+  // namespace, pod, container, cores used, working set, cpu request, memory request, owner.
+  const pods: Array<[string, string, string, number, number, number, number, string, string]> = [
+    ['shop', 'web-aaa-1', 'app', 0.5, 256 * MIB, 0.25, 512 * MIB, 'ReplicaSet', 'web-aaa'],
+    ['shop', 'web-bbb-2', 'app', 0.5, 256 * MIB, 0.25, 512 * MIB, 'ReplicaSet', 'web-bbb'],
+    ['shop', 'db-0', 'pg', 1, 2 * GIB, 1, 4 * GIB, 'StatefulSet', 'db'],
+    ['ci', 'build-1-x', 'build', 2, 1 * GIB, 2, 2 * GIB, 'Job', 'build-1'],
+  ];
+  for (const [namespace, pod, container, cores, bytes] of pods) {
+    om.series(
+      'container_cpu_usage_seconds',
+      'counter',
+      { container, namespace, pod },
+      from,
+      to,
+      (t) => 1000 + cores * (t - from),
+    );
+    om.series(
+      'container_memory_working_set_bytes',
+      'gauge',
+      { container, namespace, pod },
+      from,
+      to,
+      () => bytes,
+    );
+  }
+  // The pod-level cgroup and the pause container must not count.
+  om.series(
+    'container_cpu_usage_seconds',
+    'counter',
+    { container: '', namespace: 'shop', pod: 'db-0' },
+    from,
+    to,
+    (t) => 5000 + 1 * (t - from),
+  );
+  om.series(
+    'container_cpu_usage_seconds',
+    'counter',
+    { container: 'POD', namespace: 'shop', pod: 'db-0' },
+    from,
+    to,
+    (t) => 10 + 0.01 * (t - from),
+  );
+  om.series(
+    'container_memory_working_set_bytes',
+    'gauge',
+    { container: '', namespace: 'shop', pod: 'db-0' },
+    from,
+    to,
+    () => 5 * GIB,
+  );
+  // A completed CI pod whose requests kube-state-metrics still reports.
+  const requests = [
+    ...pods,
+    ['ci', 'build-0-y', 'build', 0, 0, 4, 8 * GIB, 'Job', 'build-0'] as const,
+  ];
+  for (const [namespace, pod, container, , , cpu, memory, kind, owner] of requests) {
+    om.series(
+      'kube_pod_container_resource_requests',
+      'gauge',
+      { container, namespace, pod, resource: 'cpu', unit: 'core' },
+      from,
+      to,
+      () => cpu,
+    );
+    om.series(
+      'kube_pod_container_resource_requests',
+      'gauge',
+      { container, namespace, pod, resource: 'memory', unit: 'byte' },
+      from,
+      to,
+      () => memory,
+    );
+    om.series(
+      'kube_pod_owner',
+      'gauge',
+      { namespace, owner_is_controller: 'true', owner_kind: kind, owner_name: owner, pod },
+      from,
+      to,
+      () => 1,
+    );
+  }
+  for (const replicaset of ['web-aaa', 'web-bbb']) {
+    om.series(
+      'kube_replicaset_owner',
+      'gauge',
+      { namespace: 'shop', owner_kind: 'Deployment', owner_name: 'web', replicaset },
+      from,
+      to,
+      () => 1,
+    );
+  }
+  om.series(
+    'kube_job_owner',
+    'gauge',
+    { job_name: 'build-1', namespace: 'ci', owner_kind: '<none>', owner_name: '<none>' },
+    from,
+    to,
+    () => 1,
+  );
+  return om.text();
+}
+
+/** lab: node_exporter only, lab-1 (4 CPUs) and lab-2 (2 CPUs), plus a decoy the selector excludes. */
+function labData(): string {
+  const from = Date.parse('2026-11-20T08:00:00Z') / 1000;
+  const to = Date.parse('2026-11-20T09:00:00Z') / 1000;
+  const om = new OpenMetrics();
+  const hosts: Array<[string, string, number, Record<string, number>, number, number]> = [
+    ['lab-1', 'node', 4, { user: 0.5, iowait: 0.1, idle: 0.4 }, 16 * GIB, 12 * GIB],
+    ['lab-2', 'node', 2, { user: 0.25, iowait: 0, idle: 0.75 }, 8 * GIB, 2 * GIB],
+    ['decoy', 'other', 2, { user: 1, iowait: 0, idle: 0 }, 64 * GIB, 0],
+  ];
+  for (const [instance, job, cpus, modes] of hosts) {
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      for (const [mode, rate] of Object.entries(modes)) {
+        om.series(
+          'node_cpu_seconds',
+          'counter',
+          { cpu: String(cpu), instance, job, mode },
+          from,
+          to,
+          (t) => 100_000 + rate * (t - from),
+        );
+      }
+    }
+  }
+  for (const [instance, job, , , total] of hosts) {
+    om.series('node_memory_MemTotal_bytes', 'gauge', { instance, job }, from, to, () => total);
+  }
+  for (const [instance, job, , , , available] of hosts) {
+    om.series(
+      'node_memory_MemAvailable_bytes',
+      'gauge',
+      { instance, job },
+      from,
+      to,
+      () => available,
+    );
+  }
+  return om.text();
+}
+
+describe.skipIf(binaries === null)('clusters against real Prometheus servers', () => {
+  let prod: TestPrometheus;
+  let lab: TestPrometheus;
+  let dir: string;
+
+  beforeAll(async () => {
+    [prod, lab] = await Promise.all([
+      startPrometheus({ openMetricsText: prodData() }),
+      startPrometheus({ openMetricsText: labData() }),
+    ]);
+    dir = tempDir();
+    mkdirSync(join(dir, 'config'), { recursive: true });
+    writeFileSync(
+      join(dir, 'config', 'config.json'),
+      JSON.stringify({
+        intensity: { provider: 'fixed', fixed: 200 },
+        clusters: [
+          {
+            name: 'prod',
+            provider: 'aws',
+            region: 'eu-west-1',
+            environment: 'production',
+            prometheus: { url: prod.url },
+          },
+          {
+            name: 'lab',
+            provider: 'on-prem',
+            environment: 'staging',
+            prometheus: { url: lab.url },
+            workspaces: { selector: 'job="node"' },
+          },
+        ],
+      }),
+    );
+  });
+  afterAll(async () => {
+    await prod?.close();
+    await lab?.close();
+  });
+
+  const list = async (...args: string[]) => {
+    const result = await run(['clusters', ...args, '-o', 'json'], { now: NOW, dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout) as { data: ClusterInventory[]; meta: { total: number } };
+  };
+
+  it('reports a Kubernetes cluster’s capacity, utilization, counts and run rate', async () => {
+    const { data, meta } = await list();
+    expect(meta.total).toBe(2);
+    const prodCluster = data.find((c) => c.id === 'prod')!;
+    expect(prodCluster).toMatchObject({
+      id: 'prod',
+      kind: 'Cluster',
+      metadata: {
+        name: 'prod',
+        provider: 'aws',
+        region: 'eu-west-1',
+        environment: 'production',
+        status: 'active',
+        is_stale: false,
+        // Newest sample 11:59:45, 15 s before now.
+        last_sample_at: '2026-11-21T11:59:45.000Z',
+        staleness_seconds: 15,
+        evaluated_at: '2026-11-21T12:00:00.000Z',
+        capacity_source: 'kube-state-metrics',
+        kubernetes: true,
+        node_count: 2,
+        namespace_count: 2,
+        // Deployment web (two ReplicaSets), StatefulSet db, Job build-1.
+        workload_count: 3,
+        pod_count: 4,
+      },
+      // 4 + 8 cores, 16 + 32 GiB, 110 + 110 pods.
+      capacity: { cpu_cores: 12, memory_bytes: 48 * GIB, pods: 220 },
+    });
+    const u = prodCluster.utilization;
+    // Used: 0.5 + 0.5 + 1 + 2 = 4 cores (the pod cgroup and pause container excluded) = 33.3 %.
+    expect(u.cpu_used_cores).toBeCloseTo(4, 9);
+    expect(u.cpu_used_percent).toBeCloseTo(33.333333, 5);
+    // Requested by running pods: 0.25 + 0.25 + 1 + 2 = 3.5 cores (29.17 %); 0.5 + 0.5 + 4 + 2 = 7 GiB (14.58 %).
+    expect(u.cpu_requested_cores).toBeCloseTo(3.5, 12);
+    expect(u.cpu_requested_percent).toBeCloseTo(29.166667, 5);
+    expect(u.memory_requested_bytes).toBe(7 * GIB);
+    expect(u.memory_requested_percent).toBeCloseTo(14.583333, 5);
+    // Working set: 256 + 256 MiB + 2 + 1 GiB = 3.5 GiB (7.29 %).
+    expect(u.memory_used_bytes).toBe(3.5 * GIB);
+    expect(u.memory_used_percent).toBeCloseTo(7.2916667, 6);
+    // Power: 4 busy × 12 W + 8 idle × 1 W = 56 W → 0.056 kWh/h × 200 g/kWh = 11.2 g/h; × 730 h = 8.176 kg.
+    expect(prodCluster.carbon.hourly_energy_kwh).toBeCloseTo(0.056, 9);
+    expect(prodCluster.carbon.hourly_co2e_g).toBeCloseTo(11.2, 7);
+    expect(prodCluster.carbon.monthly_co2e_kg).toBeCloseTo(8.176, 7);
+    expect(prodCluster.carbon).toMatchObject({
+      intensity_g_per_kwh: 200,
+      intensity_provider: 'fixed',
+      is_estimated: false,
+    });
+    // Cost: 12 core-h × 0.031611 + 48 GiB-h × 0.004237 = 0.379332 + 0.203376 = 0.582708 USD/h.
+    expect(prodCluster.cost.hourly).toBeCloseTo(0.582708, 9);
+    expect(prodCluster.cost.monthly).toBeCloseTo(425.37684, 6);
+    expect(prodCluster.cost.currency).toBe('USD');
+  });
+
+  it('shows a cluster whose data ended long ago as stale, with its last known inventory', async () => {
+    const { data } = await list();
+    const labCluster = data.find((c) => c.id === 'lab')!;
+    expect(labCluster.metadata).toMatchObject({
+      status: 'stale',
+      is_stale: true,
+      last_sample_at: '2026-11-20T09:00:00.000Z',
+      // 2026-11-20T09:00 → 2026-11-21T12:00 = 27 h.
+      staleness_seconds: 97_200,
+      evaluated_at: '2026-11-20T09:00:00.000Z',
+      capacity_source: 'node_exporter',
+      kubernetes: false,
+      // lab-1 and lab-2; the decoy (job="other") is outside workspaces.selector.
+      node_count: 2,
+      pod_count: null,
+      workload_count: null,
+    });
+    // 4 + 2 CPUs; 16 + 8 GiB.
+    expect(labCluster.capacity).toEqual({ cpu_cores: 6, memory_bytes: 24 * GIB, pods: null });
+    // Busy (not idle/iowait): 4 × 0.5 + 2 × 0.25 = 2.5 cores (41.7 %); used memory (16 − 12) + (8 − 2) = 10 GiB.
+    expect(labCluster.utilization.cpu_used_cores).toBeCloseTo(2.5, 9);
+    expect(labCluster.utilization.cpu_used_percent).toBeCloseTo(41.666667, 5);
+    expect(labCluster.utilization.memory_used_bytes).toBe(10 * GIB);
+    expect(labCluster.utilization.cpu_requested_cores).toBeNull();
+    // 2.5 × 12 W + 3.5 × 1 W = 33.5 W → 0.0335 kWh × 200 = 6.7 g/h.
+    expect(labCluster.carbon.hourly_co2e_g).toBeCloseTo(6.7, 7);
+    // 6 core-h × 0.031611 + 24 GiB-h × 0.004237 = 0.189666 + 0.101688 = 0.291354 USD/h.
+    expect(labCluster.cost.hourly).toBeCloseTo(0.291354, 9);
+  });
+
+  it('filters by status, provider and environment', async () => {
+    expect((await list('--status', 'stale')).data.map((c) => c.id)).toEqual(['lab']);
+    expect((await list('list', '--status', 'active,stale')).data.map((c) => c.id)).toEqual([
+      'prod',
+      'lab',
+    ]);
+    expect((await list('--provider', 'aws,gcp')).data.map((c) => c.id)).toEqual(['prod']);
+    expect((await list('--environment', 'staging')).data.map((c) => c.id)).toEqual(['lab']);
+    const none = await run(['clusters', '--provider', 'azure', '-o', 'json'], { now: NOW, dir });
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual({ data: [], meta: { total: 0 } });
+    expect(none.stderr).toContain('no configured cluster matches the filters');
+  });
+
+  it('refuses unknown filter values, listing the allowed set (exit 2)', async () => {
+    const environment = await run(['clusters', '--environment', 'prod'], { now: NOW, dir });
+    expect(environment.code).toBe(2);
+    expect(environment.stderr).toContain(
+      '--environment prod: unknown value (allowed: production, staging)',
+    );
+    const status = await run(['clusters', 'list', '--status', 'active,dead'], { now: NOW, dir });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('--status dead: unknown value (allowed: active, stale)');
+  });
+
+  it('prints a plain table off a terminal and a CSV with full precision', async () => {
+    const table = await run(['clusters'], { now: NOW, dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      /^Cluster\s+Provider\s+Environment\s+Status\s+Nodes\s+CPU cores\s+Memory \(GiB\)/,
+    );
+    expect(table.stdout).toMatch(
+      /\nprod\s+aws\s+production\s+active\s+2\s+12\s+48\s+29\.2%\s+33\.3%\s+7\.29%\s+4\s+3\s+0\.583\s+11\.2\s+2026-11-21T11:59:45\.000Z\n/,
+    );
+    expect(table.stdout).toMatch(
+      /\nlab\s+on-prem\s+staging\s+stale\s+2\s+6\s+24\s+41\.7%\s+41\.7%\s+0\.291\s+6\.7\s+2026-11-20T09:00:00\.000Z\n/,
+    );
+    const csv = await run(['clusters', '-o', 'csv'], { now: NOW, dir });
+    expect(csv.code).toBe(0);
+    const [header, first] = csv.stdout.split('\n');
+    expect(header).toBe(
+      'Cluster,Provider,Environment,Status,Nodes,CPU cores,Memory (GiB),CPU requested,CPU used,Memory used,Pods,Workloads,Cost (USD/h),gCO2e/h,Last sample',
+    );
+    expect(first!.startsWith('prod,aws,production,active,2,12,48,29.16666')).toBe(true);
+  });
+
+  it('shows one cluster, and refuses an unknown name', async () => {
+    const shown = await run(['clusters', 'show', 'lab', '-o', 'json'], { now: NOW, dir });
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout).data).toMatchObject({
+      id: 'lab',
+      metadata: { status: 'stale' },
+    });
+    const table = await run(['clusters', 'show', 'prod'], { now: NOW, dir });
+    expect(table.stdout).toMatch(/Workloads\s+3\n/);
+    expect(table.stdout).toMatch(/Carbon \(gCO2e\/h\)\s+11\.2\n/);
+    const unknown = await run(['clusters', 'show', 'nope'], { now: NOW, dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('cluster nope is not a configured cluster');
+    expect(unknown.stderr).toContain('Configured clusters: prod, lab.');
+  });
+
+  it('exits 3 when a configured Prometheus is down', async () => {
+    const down = tempDir();
+    mkdirSync(join(down, 'config'), { recursive: true });
+    // A port that was just free: nothing listens there any more.
+    const closed = await startLoopbackServer(() => undefined);
+    const url = closed.url;
+    await closed.close();
+    writeFileSync(
+      join(down, 'config', 'config.json'),
+      JSON.stringify({ clusters: [{ name: 'gone', prometheus: { url } }] }),
+    );
+    const result = await run(['clusters'], { now: NOW, dir: down });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`Prometheus "gone" at ${url}/`);
+  });
+});

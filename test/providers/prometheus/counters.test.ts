@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { StepIntervals } from '../../../src/core/counters.js';
+import { GaugeCursor, counterIntervals, hourOfInterval, mergeIntervals, sumByHour } from '../../../src/core/counters.js';
+
+// A 15-minute grid keeps hand computations short: four steps per hour. Hour 0 = [0, 3600).
+const options = { stepSeconds: 900, stalenessSeconds: 1800 };
+
+function hourly(times: number[], values: number[], carry: { timeSeconds: number; value: number } | null, from = 0, to = 4 * 3600) {
+  const { intervals } = counterIntervals(times, values, carry, options);
+  return Object.fromEntries(
+    [...sumByHour(intervals, options.stepSeconds, from, to)].map(([hour, total]) => [hour, total]),
+  );
+}
+
+describe('counterIntervals + sumByHour', () => {
+  it('sums differences of consecutive samples inside each hour, the base sample counting nothing in the window', () => {
+    // Carry-less first sample at t=0 counts from 0 but its interval (-900, 0] is in hour -3600.
+    // Hour 0: (0,900] +10, (900,1800] +15, (1800,2700] +0, (2700,3600] +15 = 40 over 4 steps.
+    // Hour 3600: (3600,4500] +10 = 10 over 1 step.
+    expect(hourly([0, 900, 1800, 2700, 3600, 4500], [10, 20, 35, 35, 50, 60], null)).toEqual({
+      0: { increase: 40, coveredSteps: 4 },
+      3600: { increase: 10, coveredSteps: 1 },
+    });
+  });
+
+  it('treats a drop as a counter reset and counts the new value', () => {
+    // Carry (-900, 90). Increments: (−900,0] +10 (hour −3600), (0,900] +10, (900,1800] reset → +5,
+    // (1800,2700] +10. Hour 0 = 10 + 5 + 10 = 25 over 3 steps.
+    expect(hourly([0, 900, 1800, 2700], [100, 110, 5, 15], { timeSeconds: -900, value: 90 })).toEqual({
+      0: { increase: 25, coveredSteps: 3 },
+    });
+  });
+
+  it('spreads the increase across a missed scrape shorter than the staleness window', () => {
+    // Carry (0, 0); samples 900 → 10, 2700 → 30 (1800 missing, gap 1800 ≤ staleness):
+    // (0,900] +10, then 20 spread over (900,1800] and (1800,2700] → hour 0 = 30 over 3 steps.
+    expect(hourly([900, 2700], [10, 30], { timeSeconds: 0, value: 0 })).toEqual({
+      0: { increase: 30, coveredSteps: 3 },
+    });
+  });
+
+  it('splits a spread increase at the hour boundary by step', () => {
+    // Carry (2700, 100); next sample at 4500 = 140: 40 over (2700,3600] and (3600,4500] → 20 + 20.
+    expect(hourly([4500], [140], { timeSeconds: 2700, value: 100 })).toEqual({
+      0: { increase: 20, coveredSteps: 1 },
+      3600: { increase: 20, coveredSteps: 1 },
+    });
+  });
+
+  it('after a gap longer than the staleness window counts nothing for the unobserved time', () => {
+    // 0 → 100 (carry), 900 → 110: +10 in hour 0. Then nothing until 9000 → 200 (gap 8100 > 1800,
+    // no drop: the increase cannot be placed), 9900 → 210: +10 in hour 7200 (interval (9000,9900]).
+    // Hour 3600 has no samples at all and therefore no entry.
+    expect(hourly([900, 9000, 9900], [110, 200, 210], { timeSeconds: 0, value: 100 })).toEqual({
+      0: { increase: 10, coveredSteps: 1 },
+      7200: { increase: 10, coveredSteps: 1 },
+    });
+  });
+
+  it('after a long gap with a reset (a reboot) counts the usage since the restart', () => {
+    // 0 → 5000 (carry), 900 → 5010: +10. Off, back at 8100 with 7 (< 5010: reset) → +7 in the
+    // interval (7200,8100] of hour 7200, then 9000 → 12: +5.
+    expect(hourly([900, 8100, 9000], [5010, 7, 12], { timeSeconds: 0, value: 5000 })).toEqual({
+      0: { increase: 10, coveredSteps: 1 },
+      7200: { increase: 12, coveredSteps: 2 },
+    });
+  });
+
+  it('covers the steps of a short outage before a reset but puts the restart usage on the last step', () => {
+    // Carry (0, 500); back at 2700 with 30 after a 2700 s outage, within a 3600 s staleness window.
+    const { intervals } = counterIntervals([2700], [30], { timeSeconds: 0, value: 500 }, { stepSeconds: 900, stalenessSeconds: 3600 });
+    // Steps (0,900] and (900,1800] covered with 0, (1800,2700] gets the 30 since the restart.
+    expect(intervals).toEqual({ ends: [900, 1800, 2700], increases: [0, 0, 30] });
+  });
+
+  it('counts a series that appears mid-hour from zero', () => {
+    // No carry: first sample 2700 → 5 covers (1800,2700]; 3600 → 12 adds 7. Hour 0 = 12 over 2 steps.
+    expect(hourly([2700, 3600], [5, 12], null)).toEqual({ 0: { increase: 12, coveredSteps: 2 } });
+  });
+
+  it('assigns a sample exactly on the hour to the hour that ends there', () => {
+    // (2700,3600] ends on the boundary and belongs to hour 0, not hour 3600.
+    expect(hourOfInterval(3600, 900)).toBe(0);
+    expect(hourOfInterval(4500, 900)).toBe(3600);
+    expect(hourly([3600], [42], { timeSeconds: 2700, value: 40 })).toEqual({ 0: { increase: 2, coveredSteps: 1 } });
+  });
+
+  it('gives the same hours whether a series is processed in one piece or in chunks with a carry', () => {
+    const times = [0, 900, 1800, 2700, 3600, 4500, 5400, 6300, 7200];
+    const values = [0, 3, 9, 2, 8, 8, 20, 21, 30];
+    const whole = counterIntervals(times, values, null, options).intervals;
+    const first = counterIntervals(times.slice(0, 4), values.slice(0, 4), null, options);
+    const second = counterIntervals(times.slice(4), values.slice(4), first.carry, options);
+    expect(second.carry).toEqual({ timeSeconds: 7200, value: 30 });
+    expect({
+      ends: [...first.intervals.ends, ...second.intervals.ends],
+      increases: [...first.intervals.increases, ...second.intervals.increases],
+    }).toEqual(whole);
+  });
+
+  it('adds up over hours to the total increase with resets (telescoping)', () => {
+    // Values 0, 3, 9, reset to 2, 8, 8, 20, 21, 30: total increase = 9 + 2 + (30 − 2) = 39.
+    const { intervals } = counterIntervals([0, 900, 1800, 2700, 3600, 4500, 5400, 6300, 7200], [0, 3, 9, 2, 8, 8, 20, 21, 30], null, options);
+    const total = [...sumByHour(intervals, 900, -3600, 3 * 3600).values()].reduce((sum, hour) => sum + hour.increase, 0);
+    expect(total).toBe(39);
+  });
+
+  it('skips non-finite and repeated samples', () => {
+    // NaN at 900 is ignored, so 1800 continues from 0 → +4 spread over two steps; the repeated 1800 is dropped.
+    const { intervals, carry } = counterIntervals([900, 1800, 1800], [Number.NaN, 4, 99], { timeSeconds: 0, value: 0 }, options);
+    expect(intervals).toEqual({ ends: [900, 1800], increases: [2, 2] });
+    expect(carry).toEqual({ timeSeconds: 1800, value: 4 });
+  });
+
+  it('keeps only hours inside the window', () => {
+    const intervals: StepIntervals = { ends: [900, 4500, 8100], increases: [1, 2, 4] };
+    expect([...sumByHour(intervals, 900, 3600, 7200).entries()]).toEqual([[3600, { increase: 2, coveredSteps: 1 }]]);
+  });
+});
+
+describe('mergeIntervals', () => {
+  it('adds increases of the same step and covers each step once', () => {
+    const app: StepIntervals = { ends: [900, 1800, 2700], increases: [1, 2, 3] };
+    const sidecar: StepIntervals = { ends: [1800, 3600], increases: [10, 20] };
+    expect(mergeIntervals([app, sidecar, { ends: [], increases: [] }])).toEqual({
+      ends: [900, 1800, 2700, 3600],
+      increases: [1, 12, 3, 20],
+    });
+  });
+
+  it('returns a copy for a single list and nothing for none', () => {
+    const only: StepIntervals = { ends: [900], increases: [5] };
+    const merged = mergeIntervals([only]);
+    expect(merged).toEqual(only);
+    expect(merged.ends).not.toBe(only.ends);
+    expect(mergeIntervals([])).toEqual({ ends: [], increases: [] });
+  });
+});
+
+describe('GaugeCursor', () => {
+  it('reads the latest sample no older than the maximum age', () => {
+    const cursor = new GaugeCursor([100, 200, 500], [1, 2, 5], 150);
+    expect(cursor.valueAt(50)).toBeNaN(); // nothing yet
+    expect(cursor.valueAt(100)).toBe(1);
+    expect(cursor.valueAt(250)).toBe(2);
+    expect(cursor.valueAt(351)).toBeNaN(); // 200 is 151 s old
+    expect(cursor.valueAt(500)).toBe(5);
+  });
+
+  it('starts from a carried value and carries its last sample on', () => {
+    const cursor = new GaugeCursor([300], [3], 150, { timeSeconds: 200, value: 2 });
+    expect(cursor.valueAt(250)).toBe(2);
+    expect(cursor.carry()).toEqual({ timeSeconds: 300, value: 3 });
+  });
+
+  it('finds a value reported after the time asked for', () => {
+    const cursor = new GaugeCursor([400, 430], [Number.NaN, 7], 150);
+    expect(cursor.valueAt(100)).toBeNaN();
+    expect(cursor.firstValueFrom(100)).toBe(7);
+  });
+});
