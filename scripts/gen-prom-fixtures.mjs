@@ -79,7 +79,10 @@ try {
   });
   const { writePromFixtureFiles } = await import(pathToFileURL(bundle).href);
 
-  const hours = args.hours !== undefined ? integer('hours', args.hours) : integer('days', args.days ?? '1') * 24;
+  const hours =
+    args.hours !== undefined
+      ? integer('hours', args.hours)
+      : integer('days', args.days ?? '1') * 24;
   const options = {
     seed: integer('seed', args.seed),
     start: new Date(args.start),
@@ -92,8 +95,10 @@ try {
   };
   if (args.cpus !== undefined) options.cpusPerNode = integer('cpus', args.cpus);
   if (args.modes !== undefined) options.nodeModes = args.modes.split(',');
-  if (args['ksm-interval'] !== undefined) options.ksmScrapeIntervalSeconds = integer('ksm-interval', args['ksm-interval']);
-  if (args['slice-hours'] !== undefined) options.sliceHours = integer('slice-hours', args['slice-hours']);
+  if (args['ksm-interval'] !== undefined)
+    options.ksmScrapeIntervalSeconds = integer('ksm-interval', args['ksm-interval']);
+  if (args['slice-hours'] !== undefined)
+    options.sliceHours = integer('slice-hours', args['slice-hours']);
 
   const into = args['promtool-into'];
   if (into !== undefined) mkdirSync(into, { recursive: true });
@@ -102,16 +107,29 @@ try {
     const blockHours = Math.max(2, options.sliceHours ?? hours);
     const result = spawnSync(
       args.promtool,
-      ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', `--max-block-duration=${blockHours}h`, file, into],
+      [
+        'tsdb',
+        'create-blocks-from',
+        'openmetrics',
+        '--quiet',
+        `--max-block-duration=${blockHours}h`,
+        file,
+        into,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
-    if (result.status !== 0) throw new Error(`promtool failed on ${file} (exit ${result.status ?? result.signal})`);
+    if (result.status !== 0)
+      throw new Error(`promtool failed on ${file} (exit ${result.status ?? result.signal})`);
     rmSync(file);
     console.error(`backfilled ${file}`);
   };
 
   const startedAt = performance.now();
-  const { files, fixture } = writePromFixtureFiles(args.out, options, into === undefined ? undefined : backfill);
+  const { files, fixture } = writePromFixtureFiles(
+    args.out,
+    options,
+    into === undefined ? undefined : backfill,
+  );
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   if (args.truth !== undefined) {
     writeFileSync(

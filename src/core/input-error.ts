@@ -27,4 +27,3 @@ export class InvalidInputError extends Error {
     this.flag = options?.flag;
   }
 }
-

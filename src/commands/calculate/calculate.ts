@@ -24,7 +24,10 @@ export interface CalculateOptions {
 }
 
 /** Parse and validate the flags. */
-export async function parseOptions(opts: Record<string, unknown>, zone: string): Promise<CalculateOptions> {
+export async function parseOptions(
+  opts: Record<string, unknown>,
+  zone: string,
+): Promise<CalculateOptions> {
   const busy = opts.busyCpuSeconds as number | undefined;
   const idle = opts.idleCpuSeconds as number | undefined;
   if (busy === undefined && idle === undefined) {

@@ -9,7 +9,12 @@ import { openLedger } from '../../store/ledger.js';
 import { settingOverrides } from '../options.js';
 import type { Invocation } from '../spec.js';
 import { intensityProvider } from '../shared/intensity.js';
-import { clusterFlag, createPrometheusClient, prometheusFlagOverrides, selectClusters } from '../shared/prometheus.js';
+import {
+  clusterFlag,
+  createPrometheusClient,
+  prometheusFlagOverrides,
+  selectClusters,
+} from '../shared/prometheus.js';
 import { DOCTOR_OPTIONS } from './index.js';
 
 /** One check's outcome. */
@@ -32,7 +37,8 @@ const METRICS: Record<'nodes' | 'pods', Array<{ name: string; required: boolean 
   ],
 };
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 function checkLedger(settings: Settings): Check {
   const path = settings.ledger ?? '';
@@ -40,9 +46,19 @@ function checkLedger(settings: Settings): Check {
     try {
       const dir = dirname(path);
       if (existsSync(dir)) accessSync(dir, constants.W_OK);
-      return { check: 'ledger', status: 'warn', detail: `${path} does not exist yet`, fix: 'Run `carbonctl track` to create and fill it.' };
+      return {
+        check: 'ledger',
+        status: 'warn',
+        detail: `${path} does not exist yet`,
+        fix: 'Run `carbonctl track` to create and fill it.',
+      };
     } catch {
-      return { check: 'ledger', status: 'fail', detail: `${dirname(path)} is not writable`, fix: 'Point --ledger / CARBONCTL_LEDGER at a writable path.' };
+      return {
+        check: 'ledger',
+        status: 'fail',
+        detail: `${dirname(path)} is not writable`,
+        fix: 'Point --ledger / CARBONCTL_LEDGER at a writable path.',
+      };
     }
   }
   try {
@@ -50,12 +66,22 @@ function checkLedger(settings: Settings): Check {
     try {
       const rows = ledger.countRows();
       accessSync(path, constants.W_OK);
-      return { check: 'ledger', status: 'ok', detail: `${path}: ${rows.toLocaleString('en-US')} entity-hours, writable`, fix: null };
+      return {
+        check: 'ledger',
+        status: 'ok',
+        detail: `${path}: ${rows.toLocaleString('en-US')} entity-hours, writable`,
+        fix: null,
+      };
     } finally {
       ledger.close();
     }
   } catch (error) {
-    return { check: 'ledger', status: 'fail', detail: messageOf(error), fix: error instanceof CarbonctlError && error.hint ? error.hint : 'Check the ledger file.' };
+    return {
+      check: 'ledger',
+      status: 'fail',
+      detail: messageOf(error),
+      fix: error instanceof CarbonctlError && error.hint ? error.hint : 'Check the ledger file.',
+    };
   }
 }
 
@@ -66,37 +92,84 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
   try {
     version = (await client.buildInfo()).version;
   } catch (error) {
-    return [{ check: label, status: 'fail', detail: messageOf(error), fix: error instanceof CarbonctlError && error.hint ? error.hint : `Check clusters[].prometheus.url (${cluster.prometheus.url}) and credentials.` }];
+    return [
+      {
+        check: label,
+        status: 'fail',
+        detail: messageOf(error),
+        fix:
+          error instanceof CarbonctlError && error.hint
+            ? error.hint
+            : `Check clusters[].prometheus.url (${cluster.prometheus.url}) and credentials.`,
+      },
+    ];
   }
-  const checks: Check[] = [{ check: label, status: 'ok', detail: `${cluster.prometheus.url} answers, version ${version}`, fix: null }];
-  const sources: Array<'nodes' | 'pods'> = cluster.source === 'auto' ? ['nodes', 'pods'] : [cluster.source];
+  const checks: Check[] = [
+    {
+      check: label,
+      status: 'ok',
+      detail: `${cluster.prometheus.url} answers, version ${version}`,
+      fix: null,
+    },
+  ];
+  const sources: Array<'nodes' | 'pods'> =
+    cluster.source === 'auto' ? ['nodes', 'pods'] : [cluster.source];
   const counts = new Map<string, number>();
   for (const source of sources) {
     for (const metric of METRICS[source]) {
       try {
         counts.set(metric.name, await client.countSeries(metric.name, { time: context.now() }));
       } catch (error) {
-        checks.push({ check: `  ${metric.name}`, status: 'fail', detail: messageOf(error), fix: 'Check that the query API answers instant queries.' });
+        checks.push({
+          check: `  ${metric.name}`,
+          status: 'fail',
+          detail: messageOf(error),
+          fix: 'Check that the query API answers instant queries.',
+        });
       }
     }
   }
   for (const source of sources) {
-    const usable = METRICS[source].filter((m) => m.required).every((m) => (counts.get(m.name) ?? 0) > 0);
+    const usable = METRICS[source]
+      .filter((m) => m.required)
+      .every((m) => (counts.get(m.name) ?? 0) > 0);
     for (const metric of METRICS[source]) {
       const count = counts.get(metric.name);
       if (count === undefined) continue;
       // With source auto, a source whose metrics are all absent is simply not in use.
-      const status = count > 0 ? 'ok' : cluster.source === 'auto' && !usable ? 'warn' : metric.required ? 'fail' : 'warn';
+      const status =
+        count > 0
+          ? 'ok'
+          : cluster.source === 'auto' && !usable
+            ? 'warn'
+            : metric.required
+              ? 'fail'
+              : 'warn';
       checks.push({
         check: `  ${metric.name}`,
         status,
         detail: `${count.toLocaleString('en-US')} series${count === 0 && cluster.source === 'auto' && !usable ? ` (no ${source} data: source auto)` : ''}`,
-        fix: count > 0 ? null : source === 'nodes' ? 'Scrape node_exporter on each host (job "node"), or set source "pods".' : 'Scrape cAdvisor (kubelet /metrics/cadvisor) and kube-state-metrics, or set source "nodes".',
+        fix:
+          count > 0
+            ? null
+            : source === 'nodes'
+              ? 'Scrape node_exporter on each host (job "node"), or set source "pods".'
+              : 'Scrape cAdvisor (kubelet /metrics/cadvisor) and kube-state-metrics, or set source "nodes".',
       });
     }
   }
-  if (cluster.source === 'auto' && !sources.some((s) => METRICS[s].filter((m) => m.required).every((m) => (counts.get(m.name) ?? 0) > 0))) {
-    checks.push({ check: `  source`, status: 'fail', detail: 'neither node_exporter nor cAdvisor metrics are present', fix: 'Check the Prometheus URL points at the server that scrapes your hosts or cluster.' });
+  if (
+    cluster.source === 'auto' &&
+    !sources.some((s) =>
+      METRICS[s].filter((m) => m.required).every((m) => (counts.get(m.name) ?? 0) > 0),
+    )
+  ) {
+    checks.push({
+      check: `  source`,
+      status: 'fail',
+      detail: 'neither node_exporter nor cAdvisor metrics are present',
+      fix: 'Check the Prometheus URL points at the server that scrapes your hosts or cluster.',
+    });
   }
   return checks;
 }
@@ -105,9 +178,22 @@ async function checkIntensity(context: Context, settings: Settings): Promise<Che
   try {
     const provider = await intensityProvider(context, settings);
     const current = await provider.current(context.now());
-    return { check: 'intensity', status: 'ok', detail: `${provider.name} (${provider.regionLabel}) answers: ${current.intensityGPerKwh} g/kWh ${current.kind}`, fix: null };
+    return {
+      check: 'intensity',
+      status: 'ok',
+      detail: `${provider.name} (${provider.regionLabel}) answers: ${current.intensityGPerKwh} g/kWh ${current.kind}`,
+      fix: null,
+    };
   } catch (error) {
-    return { check: 'intensity', status: 'fail', detail: messageOf(error), fix: error instanceof CarbonctlError && error.hint ? error.hint : 'Check intensity.provider and its settings.' };
+    return {
+      check: 'intensity',
+      status: 'fail',
+      detail: messageOf(error),
+      fix:
+        error instanceof CarbonctlError && error.hint
+          ? error.hint
+          : 'Check intensity.provider and its settings.',
+    };
   }
 }
 
@@ -117,15 +203,32 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const checks: Check[] = [];
   let settings: Settings | null = null;
   try {
-    const resolved = await context.settings({ flags: settingOverrides(command, DOCTOR_OPTIONS), prometheusFlags: prometheusFlagOverrides(command), cluster: clusterFlag(command) });
+    const resolved = await context.settings({
+      flags: settingOverrides(command, DOCTOR_OPTIONS),
+      prometheusFlags: prometheusFlagOverrides(command),
+      cluster: clusterFlag(command),
+    });
     settings = resolved.settings;
-    checks.push({ check: 'config', status: 'ok', detail: resolved.configFile.exists ? `${resolved.configFile.path} is valid` : `no config file (${resolved.configFile.path}); defaults, env and flags`, fix: null });
+    checks.push({
+      check: 'config',
+      status: 'ok',
+      detail: resolved.configFile.exists
+        ? `${resolved.configFile.path} is valid`
+        : `no config file (${resolved.configFile.path}); defaults, env and flags`,
+      fix: null,
+    });
   } catch (error) {
-    checks.push({ check: 'config', status: 'fail', detail: messageOf(error), fix: 'Run `carbonctl config validate` and fix what it lists.' });
+    checks.push({
+      check: 'config',
+      status: 'fail',
+      detail: messageOf(error),
+      fix: 'Run `carbonctl config validate` and fix what it lists.',
+    });
   }
   if (settings) {
     checks.push(checkLedger(settings));
-    for (const cluster of selectClusters(settings, clusterFlag(command))) checks.push(...(await checkCluster(context, cluster)));
+    for (const cluster of selectClusters(settings, clusterFlag(command)))
+      checks.push(...(await checkCluster(context, cluster)));
     checks.push(await checkIntensity(context, settings));
   }
   const failed = checks.filter((c) => c.status === 'fail');
@@ -145,12 +248,26 @@ export async function execute(invocation: Invocation, context: Context): Promise
       {
         table: {
           ...table(),
-          rows: checks.map((c) => ({ ...c, status: c.status === 'ok' ? style.green('ok') : c.status === 'warn' ? style.yellow('warn') : style.red('fail') })),
+          rows: checks.map((c) => ({
+            ...c,
+            status:
+              c.status === 'ok'
+                ? style.green('ok')
+                : c.status === 'warn'
+                  ? style.yellow('warn')
+                  : style.red('fail'),
+          })),
         },
       },
     ],
     ...(failed.length
-      ? { failure: new DataSourceError('doctor', `${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.check.trim()).join(', ')}`, { hint: 'See the Fix column above.' }) }
+      ? {
+          failure: new DataSourceError(
+            'doctor',
+            `${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.check.trim()).join(', ')}`,
+            { hint: 'See the Fix column above.' },
+          ),
+        }
       : {}),
   };
 }

@@ -4,13 +4,17 @@ import type { CommandSpec } from '../spec.js';
 
 export const DOCTOR_OPTIONS = [
   { flags: '--cluster <name>', description: 'check this configured cluster only' },
-  { flags: '--prometheus-url <url>', description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)' },
+  {
+    flags: '--prometheus-url <url>',
+    description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
+  },
   LEDGER_OPTION,
 ];
 
 export const doctorCommand: CommandSpec = {
   name: 'doctor',
-  description: 'Check the config, the ledger, each Prometheus and its metrics, and the intensity provider',
+  description:
+    'Check the config, the ledger, each Prometheus and its metrics, and the intensity provider',
   options: DOCTOR_OPTIONS,
   formats: ['table', 'json', 'csv', 'markdown'],
   examples: ['carbonctl doctor', 'carbonctl doctor --cluster hpc -o json'],

@@ -6,7 +6,11 @@
 import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import { methodologyFactors } from '../../config/factors.js';
-import { computeFootprint, METHODOLOGY_VERSION, type MethodologyFactors } from '../../core/methodology.js';
+import {
+  computeFootprint,
+  METHODOLOGY_VERSION,
+  type MethodologyFactors,
+} from '../../core/methodology.js';
 import { hourlyIntensity } from '../../core/intensity.js';
 import type { IntensityKind, IntensitySlot } from '../../core/ports.js';
 import { parseDuration, parseTimeInput, subtractDuration } from '../../core/units.js';
@@ -20,7 +24,12 @@ import { settingOverrides } from '../options.js';
 import { optionalString, parseFlag } from '../parse.js';
 import type { Invocation } from '../spec.js';
 import { intensityConfig, intensityProvider } from '../shared/intensity.js';
-import { clusterFlag, createPrometheusClient, prometheusFlagOverrides, selectClusters } from '../shared/prometheus.js';
+import {
+  clusterFlag,
+  createPrometheusClient,
+  prometheusFlagOverrides,
+  selectClusters,
+} from '../shared/prometheus.js';
 import { TRACK_OPTIONS } from './index.js';
 
 const HOUR_MS = 3_600_000;
@@ -44,7 +53,9 @@ export function parseOptions(opts: Record<string, unknown>, zone: string): Track
   const toText = optionalString(opts, 'to') ?? optionalString(opts, 'end');
   const last = optionalString(opts, 'last') ?? null;
   if (last !== null && (fromText !== undefined || toText !== undefined)) {
-    throw new UsageError('--last cannot be combined with --from/--to', { hint: 'Give either --last 7d or --from/--to.' });
+    throw new UsageError('--last cannot be combined with --from/--to', {
+      hint: 'Give either --last 7d or --from/--to.',
+    });
   }
   if (toText !== undefined && fromText === undefined) {
     throw new UsageError('--to needs --from', { hint: 'e.g. --from 2025-01-01 --to 2025-01-31' });
@@ -58,8 +69,12 @@ export function parseOptions(opts: Record<string, unknown>, zone: string): Track
   return {
     cluster: optionalString(opts, 'cluster'),
     source: optionalString(opts, 'source') as UsageSource | undefined,
-    from: fromText === undefined ? null : parseFlag('--from', fromText, (t) => parseTimeInput(t, zone)),
-    to: toText === undefined ? null : parseFlag('--to', toText, (t) => parseTimeInput(t, zone, { endOfDay: true })),
+    from:
+      fromText === undefined ? null : parseFlag('--from', fromText, (t) => parseTimeInput(t, zone)),
+    to:
+      toText === undefined
+        ? null
+        : parseFlag('--to', toText, (t) => parseTimeInput(t, zone, { endOfDay: true })),
     last,
     dryRun: opts.dryRun === true,
     strict: opts.strict === true,
@@ -81,10 +96,16 @@ export function trackWindow(
   const lastComplete = floorHour(now);
   if (options.from !== null) {
     const to = options.to === null ? lastComplete : ceilHour(options.to);
-    return { from: floorHour(options.from), to: to.getTime() > lastComplete.getTime() ? lastComplete : to };
+    return {
+      from: floorHour(options.from),
+      to: to.getTime() > lastComplete.getTime() ? lastComplete : to,
+    };
   }
   if (options.last !== null) {
-    return { from: floorHour(subtractDuration(lastComplete, parseDuration(options.last), zone)), to: lastComplete };
+    return {
+      from: floorHour(subtractDuration(lastComplete, parseDuration(options.last), zone)),
+      to: lastComplete,
+    };
   }
   return { from: lastTracked ?? new Date(lastComplete.getTime() - 24 * HOUR_MS), to: lastComplete };
 }
@@ -108,7 +129,8 @@ async function intensityByHour(
   const config = intensityConfig(settings, cluster);
   const provider = await intensityProvider(context, settings, cluster);
   const regionKey = provider.regionLabel;
-  let slots: IntensitySlot[] = ledger?.cachedIntensitySlots(provider.name, regionKey, window.from, window.to) ?? [];
+  let slots: IntensitySlot[] =
+    ledger?.cachedIntensitySlots(provider.name, regionKey, window.from, window.to) ?? [];
   const covered = (hour: Date): boolean => hourlyIntensity(slots, hour) !== null;
   let missing = false;
   for (let t = window.from.getTime(); t < window.to.getTime(); t += HOUR_MS) {
@@ -122,7 +144,12 @@ async function intensityByHour(
     try {
       const fetched = await provider.history(window.from, window.to);
       // Cache only finished slots with an actual value: forecasts get replaced by outturn later.
-      ledger?.cacheIntensitySlots(provider.name, regionKey, fetched.filter((s) => s.actual !== null), context.now());
+      ledger?.cacheIntensitySlots(
+        provider.name,
+        regionKey,
+        fetched.filter((s) => s.actual !== null),
+        context.now(),
+      );
       slots = mergeSlots(slots, fetched);
     } catch (error) {
       if (!(error instanceof DataSourceError) || !allowEstimates) throw error;
@@ -143,7 +170,8 @@ async function intensityByHour(
     }
   };
   const fallback = await staticFallback();
-  const fixedKind: IntensityKind | null = provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : null;
+  const fixedKind: IntensityKind | null =
+    provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : null;
   return {
     provider: provider.name,
     region: provider.regionLabel,
@@ -151,12 +179,26 @@ async function intensityByHour(
       const value = providerError === null ? hourlyIntensity(slots, hour) : null;
       if (value) {
         const kind = fixedKind ?? value.kind;
-        return { gPerKwh: value.intensityGPerKwh, kind, reasons: kind === 'forecast' ? ['intensity_forecast'] : kind === 'static' ? ['intensity_static_annual'] : [] };
+        return {
+          gPerKwh: value.intensityGPerKwh,
+          kind,
+          reasons:
+            kind === 'forecast'
+              ? ['intensity_forecast']
+              : kind === 'static'
+                ? ['intensity_static_annual']
+                : [],
+        };
       }
-      if (fallback) return { gPerKwh: fallback.gPerKwh, kind: 'static', reasons: ['intensity_static_annual'] };
-      throw new DataSourceError(provider.name, `no carbon intensity for the hour starting ${hour.toISOString()} and no static average for the zone`, {
-        hint: 'Check the provider and zone, or configure provider "fixed" with a value.',
-      });
+      if (fallback)
+        return { gPerKwh: fallback.gPerKwh, kind: 'static', reasons: ['intensity_static_annual'] };
+      throw new DataSourceError(
+        provider.name,
+        `no carbon intensity for the hour starting ${hour.toISOString()} and no static average for the zone`,
+        {
+          hint: 'Check the provider and zone, or configure provider "fixed" with a value.',
+        },
+      );
     },
   };
 }
@@ -175,7 +217,11 @@ export function ledgerRow(
   factors: MethodologyFactors,
 ): LedgerHourRow {
   const footprint = computeFootprint(
-    { busySeconds: usage.busySeconds, idleSeconds: usage.idleSeconds, memoryGiBHours: usage.memoryGiBHours },
+    {
+      busySeconds: usage.busySeconds,
+      idleSeconds: usage.idleSeconds,
+      memoryGiBHours: usage.memoryGiBHours,
+    },
     intensity.gPerKwh,
     factors,
   );
@@ -264,41 +310,90 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const runs: ClusterRun[] = [];
   for (const cluster of clusters) {
     const client = await createPrometheusClient(context, cluster);
-    const { detectSource, fetchNodeUsage, fetchPodUsage } = await import('../../providers/prometheus/usage.js');
+    const { detectSource, fetchNodeUsage, fetchPodUsage } =
+      await import('../../providers/prometheus/usage.js');
     const source: UsageSource =
-      options.source ?? (cluster.source === 'auto' ? await detectSource(client, { at: context.now() }) : cluster.source);
+      options.source ??
+      (cluster.source === 'auto'
+        ? await detectSource(client, { at: context.now() })
+        : cluster.source);
     const release = ledger
-      ? await ledger.acquireTrackLock(cluster.name, source, { pid: process.pid, startedAt: context.now() }, options.lockWaitMs)
+      ? await ledger.acquireTrackLock(
+          cluster.name,
+          source,
+          { pid: process.pid, startedAt: context.now() },
+          options.lockWaitMs,
+        )
       : () => undefined;
     try {
-      const window = trackWindow(options, context.now(), settings.timezone, ledger?.lastTrackedHourEnd(cluster.name, source) ?? null);
-      const run: ClusterRun = { cluster: cluster.name, source, from: window.from, to: window.to, hoursWithData: 0, rowsWritten: 0, upToDate: false };
+      const window = trackWindow(
+        options,
+        context.now(),
+        settings.timezone,
+        ledger?.lastTrackedHourEnd(cluster.name, source) ?? null,
+      );
+      const run: ClusterRun = {
+        cluster: cluster.name,
+        source,
+        from: window.from,
+        to: window.to,
+        hoursWithData: 0,
+        rowsWritten: 0,
+        upToDate: false,
+      };
       runs.push(run);
       if (window.from.getTime() >= window.to.getTime()) {
         run.upToDate = true;
-        context.io.notice(`${cluster.name} (${source}) is up to date: tracked to ${window.to.toISOString()}.`);
+        context.io.notice(
+          `${cluster.name} (${source}) is up to date: tracked to ${window.to.toISOString()}.`,
+        );
         continue;
       }
       const factors = methodologyFactors(settings, cluster);
-      const intensity = await intensityByHour(context, settings, cluster, ledger, window, options.allowEstimates);
+      const intensity = await intensityByHour(
+        context,
+        settings,
+        cluster,
+        ledger,
+        window,
+        options.allowEstimates,
+      );
       const totalHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
-      const spinner = context.io.spinner(`Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`);
+      const spinner = context.io.spinner(
+        `Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`,
+      );
       const hoursSeen = new Set<number>();
       try {
         const onHours = (hours: EntityHourUsage[], chunkEnd: Date): void => {
           const rows = hours.map((usage) => {
             hoursSeen.add(usage.hourStart.getTime());
-            return ledgerRow(cluster.name, usage, { ...intensity.at(usage.hourStart), provider: intensity.provider, region: intensity.region }, factors);
+            return ledgerRow(
+              cluster.name,
+              usage,
+              {
+                ...intensity.at(usage.hourStart),
+                provider: intensity.provider,
+                region: intensity.region,
+              },
+              factors,
+            );
           });
           ledger?.commitChunk(cluster.name, source, rows, chunkEnd);
           run.rowsWritten += rows.length;
           for (const row of rows) accumulate(totals, row);
           const done = (chunkEnd.getTime() - window.from.getTime()) / HOUR_MS;
-          spinner.update(`Tracking ${cluster.name} (${source}): ${Math.round((done / totalHours) * 100)}% (${done}/${totalHours} h)`);
+          spinner.update(
+            `Tracking ${cluster.name} (${source}): ${Math.round((done / totalHours) * 100)}% (${done}/${totalHours} h)`,
+          );
         };
         const common = { stepSeconds: cluster.prometheus.scrapeIntervalSeconds };
         if (source === 'nodes') {
-          await fetchNodeUsage(client, { ...cluster.workspaces, idleModes: settings.power.idleModes, ...common }, window, onHours);
+          await fetchNodeUsage(
+            client,
+            { ...cluster.workspaces, idleModes: settings.power.idleModes, ...common },
+            window,
+            onHours,
+          );
         } else {
           await fetchPodUsage(client, { selector: '', ...common }, window, onHours);
         }
@@ -311,11 +406,17 @@ export async function execute(invocation: Invocation, context: Context): Promise
     }
   }
 
-  const entities = [...totals.values()].sort((a, b) => b.grams - a.grams || a.entityId.localeCompare(b.entityId));
-  const windowHours = runs.reduce((sum, r) => sum + (r.to.getTime() - r.from.getTime()) / HOUR_MS, 0);
+  const entities = [...totals.values()].sort(
+    (a, b) => b.grams - a.grams || a.entityId.localeCompare(b.entityId),
+  );
+  const windowHours = runs.reduce(
+    (sum, r) => sum + (r.to.getTime() - r.from.getTime()) / HOUR_MS,
+    0,
+  );
   const hoursWithData = runs.reduce((sum, r) => sum + r.hoursWithData, 0);
   const coveragePercent = windowHours === 0 ? 100 : (hoursWithData / windowHours) * 100;
-  if (entities.length === 0 && runs.every((r) => !r.upToDate)) context.io.notice('No usage samples in that window.');
+  if (entities.length === 0 && runs.every((r) => !r.upToDate))
+    context.io.notice('No usage samples in that window.');
   if (options.dryRun) context.io.info('Dry run: nothing was written to the ledger.');
 
   const from = runs.length ? new Date(Math.min(...runs.map((r) => r.from.getTime()))) : null;
@@ -327,25 +428,53 @@ export async function execute(invocation: Invocation, context: Context): Promise
     to: to?.toISOString() ?? null,
     coverage_percent: coveragePercent,
     dry_run: options.dryRun,
-    clusters: runs.map((r) => ({ cluster: r.cluster, source: r.source, from: r.from.toISOString(), to: r.to.toISOString(), rows: r.rowsWritten, hours_with_data: r.hoursWithData, up_to_date: r.upToDate })),
-    [pods && !entities.some((e) => e.source === 'nodes') ? 'pods' : 'workspaces']: entities.map((e) => ({
-      ...(e.source === 'nodes'
-        ? { workspace_id: e.entityId, hostname: e.labels.host ?? e.entityId, owner: e.labels.owner ?? null, project: e.labels.project ?? null, machine: e.labels.machine ?? null }
-        : { namespace: e.labels.namespace ?? null, workload: e.labels.workload ?? null, workload_kind: e.labels.workloadKind ?? null, pod: e.labels.pod ?? e.entityId }),
-      cluster: e.cluster,
-      cpu_usage: { busy_seconds: e.busySeconds, idle_seconds: e.idleSeconds, total_seconds: e.busySeconds + e.idleSeconds },
-      energy_kwh: { busy: e.busyKwh, idle: e.idleKwh, total: e.energyKwh },
-      carbon_gco2eq: { busy: e.busyGrams, idle: e.idleGrams, total: e.grams },
-      carbon_intensity_g_per_kwh: e.energyKwh > 0 ? e.grams / e.energyKwh : null,
-      cost: e.cost,
-      status: e.estimated ? 'estimated' : 'tracked',
+    clusters: runs.map((r) => ({
+      cluster: r.cluster,
+      source: r.source,
+      from: r.from.toISOString(),
+      to: r.to.toISOString(),
+      rows: r.rowsWritten,
+      hours_with_data: r.hoursWithData,
+      up_to_date: r.upToDate,
     })),
+    [pods && !entities.some((e) => e.source === 'nodes') ? 'pods' : 'workspaces']: entities.map(
+      (e) => ({
+        ...(e.source === 'nodes'
+          ? {
+              workspace_id: e.entityId,
+              hostname: e.labels.host ?? e.entityId,
+              owner: e.labels.owner ?? null,
+              project: e.labels.project ?? null,
+              machine: e.labels.machine ?? null,
+            }
+          : {
+              namespace: e.labels.namespace ?? null,
+              workload: e.labels.workload ?? null,
+              workload_kind: e.labels.workloadKind ?? null,
+              pod: e.labels.pod ?? e.entityId,
+            }),
+        cluster: e.cluster,
+        cpu_usage: {
+          busy_seconds: e.busySeconds,
+          idle_seconds: e.idleSeconds,
+          total_seconds: e.busySeconds + e.idleSeconds,
+        },
+        energy_kwh: { busy: e.busyKwh, idle: e.idleKwh, total: e.energyKwh },
+        carbon_gco2eq: { busy: e.busyGrams, idle: e.idleGrams, total: e.grams },
+        carbon_intensity_g_per_kwh: e.energyKwh > 0 ? e.grams / e.energyKwh : null,
+        cost: e.cost,
+        status: e.estimated ? 'estimated' : 'tracked',
+      }),
+    ),
   };
   const failure =
     options.strict && coveragePercent < 100
-      ? new IncompleteDataError(`coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${windowHours - hoursWithData} hour(s) without samples`, {
-          hint: 'Check the Prometheus retention and scrape gaps for those hours, or drop --strict.',
-        })
+      ? new IncompleteDataError(
+          `coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${windowHours - hoursWithData} hour(s) without samples`,
+          {
+            hint: 'Check the Prometheus retention and scrape gaps for those hours, or drop --strict.',
+          },
+        )
       : undefined;
   const table = (): TableData => ({
     columns: [
@@ -359,7 +488,10 @@ export async function execute(invocation: Invocation, context: Context): Promise
     ],
     rows: entities.map((e) => ({
       entity: e.source === 'pods' ? (e.labels.pod ?? e.entityId) : e.entityId,
-      group: e.source === 'pods' ? `${e.labels.namespace ?? ''}/${e.labels.workload ?? ''}` : [e.labels.project, e.labels.machine, e.labels.owner].map((x) => x ?? '–').join('/'),
+      group:
+        e.source === 'pods'
+          ? `${e.labels.namespace ?? ''}/${e.labels.workload ?? ''}`
+          : [e.labels.project, e.labels.machine, e.labels.owner].map((x) => x ?? '–').join('/'),
       busy: e.busySeconds / 3600,
       idle: e.idleSeconds / 3600,
       kwh: e.energyKwh,
@@ -373,13 +505,30 @@ export async function execute(invocation: Invocation, context: Context): Promise
     ...(failure ? { failure } : {}),
     human: (style) => {
       const t = table();
-      const sum = (key: string): number => t.rows.reduce((acc, row) => acc + (Number(row[key]) || 0), 0);
+      const sum = (key: string): number =>
+        t.rows.reduce((acc, row) => acc + (Number(row[key]) || 0), 0);
       return [
-        { table: { ...t, footer: { entity: 'total', busy: sum('busy'), idle: sum('idle'), kwh: sum('kwh'), g: sum('g'), cost: sum('cost') } } },
+        {
+          table: {
+            ...t,
+            footer: {
+              entity: 'total',
+              busy: sum('busy'),
+              idle: sum('idle'),
+              kwh: sum('kwh'),
+              g: sum('g'),
+              cost: sum('cost'),
+            },
+          },
+        },
         {
           text: style.dim(
-            runs.map((r) => `${r.cluster} (${r.source}): ${r.from.toISOString()} → ${r.to.toISOString()}, ${r.rowsWritten} entity-hours${options.dryRun ? ' (dry run)' : ''}`).join('\n') +
-              `\ncoverage ${coveragePercent.toFixed(1)}% of hours\n`,
+            runs
+              .map(
+                (r) =>
+                  `${r.cluster} (${r.source}): ${r.from.toISOString()} → ${r.to.toISOString()}, ${r.rowsWritten} entity-hours${options.dryRun ? ' (dry run)' : ''}`,
+              )
+              .join('\n') + `\ncoverage ${coveragePercent.toFixed(1)}% of hours\n`,
           ),
         },
       ];
@@ -391,7 +540,23 @@ function accumulate(totals: Map<string, EntityTotal>, row: LedgerHourRow): void 
   const key = `${row.cluster}\u0000${row.source}\u0000${row.entityId}`;
   let total = totals.get(key);
   if (!total) {
-    total = { cluster: row.cluster, source: row.source, entityId: row.entityId, labels: row.labels, busySeconds: 0, idleSeconds: 0, busyKwh: 0, idleKwh: 0, energyKwh: 0, busyGrams: 0, idleGrams: 0, grams: 0, cost: 0, hours: 0, estimated: false };
+    total = {
+      cluster: row.cluster,
+      source: row.source,
+      entityId: row.entityId,
+      labels: row.labels,
+      busySeconds: 0,
+      idleSeconds: 0,
+      busyKwh: 0,
+      idleKwh: 0,
+      energyKwh: 0,
+      busyGrams: 0,
+      idleGrams: 0,
+      grams: 0,
+      cost: 0,
+      hours: 0,
+      estimated: false,
+    };
     totals.set(key, total);
   }
   const pue = row.pue;

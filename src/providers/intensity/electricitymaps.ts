@@ -30,7 +30,10 @@ import {
 export const ELECTRICITY_MAPS_PAST_RANGE_MAX_SPAN_MS = 10 * DAY_MS;
 
 const isoTime = z
-  .pipe(z.string(), z.transform((text: string) => new Date(text)))
+  .pipe(
+    z.string(),
+    z.transform((text: string) => new Date(text)),
+  )
   .check(z.refine((date) => !Number.isNaN(date.getTime()), 'expected an ISO 8601 time'));
 
 // carbonIntensity can be null (carbon-aware-sdk test GetHistoryCarbonIntensityDataJsonStringWithNull).
