@@ -61,7 +61,14 @@ export class IOStreams {
     this.isCI = isTruthyEnv(options.env.CI);
     this.colorLevel = this.decideColorLevel();
     this.chalkInstance = new Chalk({ level: this.colorLevel });
+    // `carbonctl … | head` closes the pipe early: stop writing quietly instead of crashing.
+    this.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      this.stdoutClosed = true;
+    });
   }
+
+  private stdoutClosed = false;
 
   /** Apply the global flags (after commander has parsed them). */
   configure(flags: Partial<IOFlags>): void {
@@ -105,6 +112,7 @@ export class IOStreams {
 
   /** Write data to stdout, exactly as given. */
   out(text: string): void {
+    if (this.stdoutClosed) return;
     this.stdout.write(text);
   }
 
