@@ -49,31 +49,39 @@ export interface HourTotal {
   coveredSteps: number;
 }
 
+/** Receives one covered step interval `(endSeconds − step, endSeconds]` and the counter's increase in it. */
+export type IntervalVisitor = (endSeconds: number, increase: number) => void;
+
 /**
- * Turns a counter's samples (ascending times, seconds) into covered step intervals, continuing
- * from `carry` (the previous chunk's last sample, or null for a series not seen before).
- * Non-finite values are skipped as if the sample were missing.
+ * Walks a counter's samples (ascending times, seconds), continuing from `carry` (the previous
+ * chunk's last sample, or null for a series not seen before), and reports every covered step
+ * interval to `visit` in time order. Non-finite values are skipped as if the sample were missing.
+ *
+ * `carryUntilSeconds`: samples after it are a look-ahead. They still produce intervals (a gap
+ * straddling the chunk end is spread correctly over the hours before it), but the returned carry
+ * is the last sample at or before it, where the next chunk continues.
  */
-export function counterIntervals(
+export function visitCounterIntervals(
   times: ArrayLike<number>,
   values: ArrayLike<number>,
   carry: CounterCarry | null,
   options: CounterOptions,
-): { intervals: StepIntervals; carry: CounterCarry | null } {
+  visit: IntervalVisitor,
+  carryUntilSeconds = Infinity,
+): CounterCarry | null {
   const { stepSeconds, stalenessSeconds } = options;
-  const ends: number[] = [];
-  const increases: number[] = [];
   let last = carry;
+  let carryAtLimit: CounterCarry | null | undefined;
 
   for (let index = 0; index < times.length; index++) {
     const time = times[index] as number;
     const value = values[index] as number;
     if (!Number.isFinite(value)) continue;
+    if (time > carryUntilSeconds && carryAtLimit === undefined) carryAtLimit = last;
 
     if (last === null) {
       // First sample ever seen: the series started counting from 0 since the previous scrape.
-      ends.push(time);
-      increases.push(Math.max(0, value));
+      visit(time, Math.max(0, value));
       last = { timeSeconds: time, value };
       continue;
     }
@@ -88,27 +96,43 @@ export function counterIntervals(
       if (reset) {
         // Usage since the restart happened after it, i.e. just before this sample; the
         // intervals of the short outage are covered with nothing in them.
-        for (let step = steps - 1; step >= 1; step--) {
-          ends.push(time - step * stepSeconds);
-          increases.push(0);
-        }
-        ends.push(time);
-        increases.push(value);
+        for (let step = steps - 1; step >= 1; step--) visit(time - step * stepSeconds, 0);
+        visit(time, value);
       } else {
         const share = (value - last.value) / steps;
-        for (let step = steps - 1; step >= 0; step--) {
-          ends.push(time - step * stepSeconds);
-          increases.push(share);
-        }
+        for (let step = steps - 1; step >= 0; step--) visit(time - step * stepSeconds, share);
       }
     } else if (reset) {
-      ends.push(time);
-      increases.push(value);
+      visit(time, value);
     }
     last = { timeSeconds: time, value };
   }
 
-  return { intervals: { ends, increases }, carry: last };
+  return carryAtLimit === undefined ? last : carryAtLimit;
+}
+
+/** {@link visitCounterIntervals}, collecting the intervals into arrays. */
+export function counterIntervals(
+  times: ArrayLike<number>,
+  values: ArrayLike<number>,
+  carry: CounterCarry | null,
+  options: CounterOptions,
+  carryUntilSeconds = Infinity,
+): { intervals: StepIntervals; carry: CounterCarry | null } {
+  const ends: number[] = [];
+  const increases: number[] = [];
+  const next = visitCounterIntervals(
+    times,
+    values,
+    carry,
+    options,
+    (end, increase) => {
+      ends.push(end);
+      increases.push(increase);
+    },
+    carryUntilSeconds,
+  );
+  return { intervals: { ends, increases }, carry: next };
 }
 
 /** Start (seconds) of the UTC hour an interval ending at `endSeconds` belongs to. */
@@ -186,6 +210,7 @@ export function mergeIntervals(lists: readonly StepIntervals[]): StepIntervals {
  */
 export class GaugeCursor {
   private index = 0;
+  private aheadIndex = 0;
   private lastTime = Number.NaN;
   private lastValue = Number.NaN;
 
@@ -212,23 +237,130 @@ export class GaugeCursor {
       }
       this.index++;
     }
-    if (Number.isNaN(this.lastTime) || timeSeconds - this.lastTime > this.maxAgeSeconds) return Number.NaN;
+    if (Number.isNaN(this.lastTime) || timeSeconds - this.lastTime > this.maxAgeSeconds)
+      return Number.NaN;
     return this.lastValue;
   }
 
-  /** The first finite sample at or after `timeSeconds` (a value reported a little late), or NaN. */
+  /**
+   * The first finite sample at or after `timeSeconds` (a value reported a little late), or NaN.
+   * Like {@link valueAt}, calls must not go back in time; the scan resumes where the last one stopped.
+   */
   firstValueFrom(timeSeconds: number): number {
-    for (let index = this.index; index < this.times.length; index++) {
-      const value = this.values[index] as number;
-      if ((this.times[index] as number) >= timeSeconds && Number.isFinite(value)) return value;
+    let index = Math.max(this.index, this.aheadIndex);
+    while (
+      index < this.times.length &&
+      ((this.times[index] as number) < timeSeconds ||
+        !Number.isFinite(this.values[index] as number))
+    ) {
+      index++;
     }
-    return Number.NaN;
+    this.aheadIndex = index;
+    return index < this.times.length ? (this.values[index] as number) : Number.NaN;
   }
 
-  /** The latest finite sample consumed so far, to carry into the next chunk; null if none. */
-  carry(): { timeSeconds: number; value: number } | null {
-    // Consume everything so the carry is the chunk's last sample, not the last one asked for.
-    this.valueAt(Infinity);
-    return Number.isNaN(this.lastTime) ? null : { timeSeconds: this.lastTime, value: this.lastValue };
+  /**
+   * The latest finite sample at or before `untilSeconds` (the chunk end), to carry into the next
+   * chunk; null if none. Consumes the samples up to there: call it last.
+   */
+  carry(untilSeconds = Infinity): { timeSeconds: number; value: number } | null {
+    while (this.index < this.times.length && (this.times[this.index] as number) <= untilSeconds) {
+      const value = this.values[this.index] as number;
+      if (Number.isFinite(value)) {
+        this.lastTime = this.times[this.index] as number;
+        this.lastValue = value;
+      }
+      this.index++;
+    }
+    return Number.isNaN(this.lastTime)
+      ? null
+      : { timeSeconds: this.lastTime, value: this.lastValue };
+  }
+}
+
+/**
+ * Per-step totals of one entity on a chunk's time grid, in a few channels (e.g. busy and idle),
+ * plus which steps are covered by any series. One instance is reused for every entity of a chunk,
+ * so processing allocates nothing per sample.
+ */
+export class StepAccumulator {
+  /** 1 where step `i` — the interval ending at `gridStart + i × step` — is covered. */
+  readonly covered: Uint8Array;
+  /** Per channel, the sum of increases per step. */
+  readonly sums: Float64Array[];
+  private low = Infinity;
+  private high = -1;
+
+  constructor(
+    readonly gridStartSeconds: number,
+    readonly stepSeconds: number,
+    readonly steps: number,
+    channels: number,
+  ) {
+    this.covered = new Uint8Array(steps);
+    this.sums = Array.from({ length: channels }, () => new Float64Array(steps));
+  }
+
+  /** Clears what the previous entity left (only the range it touched). */
+  reset(): void {
+    if (this.high < 0) return;
+    this.covered.fill(0, this.low, this.high + 1);
+    for (const sums of this.sums) sums.fill(0, this.low, this.high + 1);
+    this.low = Infinity;
+    this.high = -1;
+  }
+
+  /**
+   * Adds an interval's increase to a channel. Intervals outside the grid are dropped: before it
+   * they belong to hours already handed over (or before the window).
+   */
+  add(channel: number, endSeconds: number, increase: number): void {
+    const index = Math.round((endSeconds - this.gridStartSeconds) / this.stepSeconds);
+    if (index < 0 || index >= this.steps) return;
+    this.covered[index] = 1;
+    const sums = this.sums[channel] as Float64Array;
+    sums[index] = (sums[index] as number) + increase;
+    if (index < this.low) this.low = index;
+    if (index > this.high) this.high = index;
+  }
+
+  /** End time (seconds) of step `index`. */
+  endOf(index: number): number {
+    return this.gridStartSeconds + index * this.stepSeconds;
+  }
+
+  /**
+   * Range of step indexes whose intervals lie in `[fromSeconds, toSeconds)` and that the current
+   * entity touched; `first > last` when there are none.
+   */
+  activeRange(fromSeconds: number, toSeconds: number): { first: number; last: number } {
+    // Step i covers (end − step, end]: inside the window when from < end ≤ to.
+    const first = Math.floor((fromSeconds - this.gridStartSeconds) / this.stepSeconds) + 1;
+    const last = Math.floor((toSeconds - this.gridStartSeconds) / this.stepSeconds);
+    return { first: Math.max(0, first, this.low), last: Math.min(this.steps - 1, last, this.high) };
+  }
+
+  /** Per UTC hour in `[fromSeconds, toSeconds)` with any covered step: channel sums and covered steps. */
+  hours(
+    fromSeconds: number,
+    toSeconds: number,
+  ): Map<number, { sums: number[]; coveredSteps: number }> {
+    const result = new Map<number, { sums: number[]; coveredSteps: number }>();
+    const { first, last } = this.activeRange(fromSeconds, toSeconds);
+    for (let index = first; index <= last; index++) {
+      if (this.covered[index] !== 1) continue;
+      const hour = hourOfInterval(this.endOf(index), this.stepSeconds);
+      let total = result.get(hour);
+      if (total === undefined) {
+        total = { sums: this.sums.map(() => 0), coveredSteps: 0 };
+        result.set(hour, total);
+      }
+      for (let channel = 0; channel < this.sums.length; channel++) {
+        total.sums[channel] =
+          (total.sums[channel] as number) + ((this.sums[channel] as Float64Array)[index] as number);
+      }
+      total.coveredSteps += 1;
+    }
+    return result;
   }
 }

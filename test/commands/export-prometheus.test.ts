@@ -6,7 +6,6 @@ import { renderPrometheusText } from '../../src/output/prometheus-text.js';
 import { removeDir, run, tempDir } from '../helpers/context.js';
 import { hourRow, tinyLedgerRows, writeLedger } from './ledger-readers.js';
 
-
 const PROMTOOL = '/usr/bin/promtool';
 
 /** `promtool check metrics` on the text: exit status and what it said (lint problems included). */

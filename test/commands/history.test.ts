@@ -5,7 +5,6 @@ import type { HeatmapData } from '../../src/commands/heatmap/heatmap.js';
 import type { HistoryData } from '../../src/commands/history/history.js';
 import { tinyLedgerRows, writeLedger } from './ledger-readers.js';
 
-
 let dir: string;
 let ledgerPath: string;
 

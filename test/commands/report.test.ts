@@ -14,7 +14,6 @@ import { GRANULARITIES } from '../../src/core/periods.js';
 import { REPORT_GROUP_BYS } from '../../src/core/report.js';
 import { hourRow, tinyLedgerRows, writeLedger } from './ledger-readers.js';
 
-
 const GOLDEN_DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'golden');
 
 /** Compares with a golden file byte for byte; UPDATE_GOLDEN=1 rewrites it (then review the diff). */

@@ -4,7 +4,6 @@ import { removeDir, run, tempDir } from '../helpers/context.js';
 import type { UsageData } from '../../src/commands/usage/usage.js';
 import { hourRow, tinyLedgerRows, writeLedger } from './ledger-readers.js';
 
-
 let dir: string;
 let ledgerPath: string;
 

@@ -73,6 +73,8 @@ export interface PromFixtureScenario {
   normalHost: string;
   specialMachineHost: string;
   specialMachineName: string;
+  /** Misses the scrapes from 02:59:45 to 03:00:15 (counters running). */
+  outageAcrossHourHost: string;
   rebootHost: string;
   /** Hour containing the reboot's 135-second outage. */
   rebootHour: Date;
@@ -81,10 +83,12 @@ export interface PromFixtureScenario {
   offlineHours: Date[];
   newHost: string;
   deletedHost: string;
+  /** Exporter unreachable from 3 minutes before the window start to 30 s after it, counters running. */
+  outageAcrossStartHost: string;
   relabelledHost: string;
   ownerBefore: string;
   ownerAfter: string;
-  /** Hour from which the relabelled host carries `ownerAfter`. */
+  /** Hour from which the relabelled host carries `ownerAfter` (it changes at 20 past, so the hour is mostly the new owner's). */
   relabelHour: Date;
   decoyHost: string;
   /** `namespace/pod` of the Deployment's pods, before (first two) and after the rollout. */
@@ -119,8 +123,11 @@ const MIB = 1024 ** 2;
 interface NodeRun {
   first: number;
   last: number;
-  /** `uptime`: running before its first sample (which is only a base); `boot`: counters start at 0 one step before `first`. */
-  kind: 'uptime' | 'boot';
+  /**
+   * `uptime`: running before its first sample (which is only a base); `boot`: counters start at 0
+   * one step before `first`; `resume`: scrapes resume after an outage, counters kept running.
+   */
+  kind: 'uptime' | 'boot' | 'resume';
 }
 
 interface NodeSpec {
@@ -214,9 +221,11 @@ export function generatePromFixture(
   if (start % HOUR !== 0) throw new Error('fixture start must be a whole UTC hour');
   const hours = options.hours ?? 6;
   const step = options.scrapeIntervalSeconds ?? 15;
-  if (!Number.isInteger(step) || HOUR % step !== 0) throw new Error('scrape interval must divide an hour');
+  if (!Number.isInteger(step) || HOUR % step !== 0)
+    throw new Error('scrape interval must divide an hour');
   const ksmStep = options.ksmScrapeIntervalSeconds ?? step * Math.ceil(30 / step);
-  if (ksmStep % step !== 0) throw new Error('the kube-state-metrics interval must be a multiple of the scrape interval');
+  if (ksmStep % step !== 0)
+    throw new Error('the kube-state-metrics interval must be a multiple of the scrape interval');
   const preRoll = Math.ceil((options.preRollSeconds ?? 900) / ksmStep) * ksmStep;
   const staleness = options.stalenessSeconds ?? 300;
   const scenarios = options.scenarios ?? true;
@@ -224,21 +233,31 @@ export function generatePromFixture(
   const gridStart = start - preRoll;
   const nodeModes = options.nodeModes ?? ['user', 'system', 'iowait', 'idle'];
   const idleModes = new Set(options.idleModes ?? ['idle', 'iowait']);
-  if (!nodeModes.includes('idle') || !nodeModes.some((mode) => mode !== 'idle' && mode !== 'iowait')) {
+  if (
+    !nodeModes.includes('idle') ||
+    !nodeModes.some((mode) => mode !== 'idle' && mode !== 'iowait')
+  ) {
     throw new Error('nodeModes must include idle and at least one busy mode');
   }
   if (scenarios && hours < 6) throw new Error('scenarios need at least 6 hours');
   const nodeCount = options.nodes ?? 7;
   if (scenarios && nodeCount < 6) throw new Error('scenarios need at least 6 nodes');
   const sliceSeconds = (options.sliceHours ?? Infinity) * HOUR;
-  const slices = Number.isFinite(sliceSeconds) ? Math.max(1, Math.ceil((end - start) / sliceSeconds)) : 1;
+  const slices = Number.isFinite(sliceSeconds)
+    ? Math.max(1, Math.ceil((end - start) / sliceSeconds))
+    : 1;
 
   const random = (a: number, b: number, c: number, d: number): number => hashUnit(seed, a, b, c, d);
   const at = (offsetSeconds: number): number => start + offsetSeconds;
   const hourOf = (time: number): number => Math.floor((time - step) / HOUR) * HOUR;
   const inWindow = (hour: number): boolean => hour >= start && hour < end;
   const truth = new Map<string, EntityHourUsage>();
-  const truthRow = (source: 'nodes' | 'pods', entityId: string, hour: number, labels: EntityLabels): EntityHourUsage => {
+  const truthRow = (
+    source: 'nodes' | 'pods',
+    entityId: string,
+    hour: number,
+    labels: EntityLabels,
+  ): EntityHourUsage => {
     const key = `${source}\u0000${entityId}\u0000${hour}`;
     let row = truth.get(key);
     if (row === undefined) {
@@ -276,8 +295,21 @@ export function generatePromFixture(
   }
   let scenario: PromFixtureScenario | null = null;
   if (scenarios) {
-    const [special, reboot, offline, created, deleted, relabelled] = nodes as [NodeSpec, NodeSpec, NodeSpec, NodeSpec, NodeSpec, NodeSpec];
+    const [special, reboot, offline, created, deleted, relabelled] = nodes as [
+      NodeSpec,
+      NodeSpec,
+      NodeSpec,
+      NodeSpec,
+      NodeSpec,
+      NodeSpec,
+    ];
     special.machine = 'gpu "big" \\ box';
+    // Three scrapes missed around 03:00 (02:59:45-03:00:15), counters running: the increase is
+    // spread over the hour boundary, which a fetch chunked by the hour must not lose.
+    special.runs = [
+      { first: gridStart, last: at(3 * HOUR - 30), kind: 'uptime' },
+      { first: at(3 * HOUR + 30), last: end, kind: 'resume' },
+    ];
     // Reboot: last sample 01:20:00, back 135 s later with counters restarted (< staleness).
     reboot.runs = [
       { first: gridStart, last: at(HOUR + 20 * 60), kind: 'uptime' },
@@ -289,12 +321,18 @@ export function generatePromFixture(
       { first: at(4 * HOUR + 30 * 60 + step), last: end, kind: 'boot' },
     ];
     created.runs = [{ first: at(HOUR + 40 * 60 + step), last: end, kind: 'boot' }];
-    deleted.runs = [{ first: gridStart, last: at(5 * HOUR), kind: 'uptime' }];
+    // Deleted after 05:00; before that, its exporter was unreachable from 23:57:00 to 00:00:30
+    // (no samples, counters kept running): the outage spans the window start.
+    deleted.runs = [
+      { first: gridStart, last: at(-180), kind: 'uptime' },
+      { first: at(30), last: at(5 * HOUR), kind: 'resume' },
+    ];
     const ownerBefore = (relabelled.owners[0] as { owner: string }).owner;
     const ownerAfter = 'zz999999';
+    // Reassigned at 03:20: hour 3 has 80 samples with the old owner, 160 with the new one.
     relabelled.owners = [
-      { owner: ownerBefore, from: gridStart, to: at(3 * HOUR) },
-      { owner: ownerAfter, from: at(3 * HOUR) + step, to: end },
+      { owner: ownerBefore, from: gridStart, to: at(3 * HOUR + 20 * 60) },
+      { owner: ownerAfter, from: at(3 * HOUR + 20 * 60) + step, to: end },
     ];
     const decoy: NodeSpec = {
       index: nodeCount,
@@ -313,12 +351,14 @@ export function generatePromFixture(
       normalHost: (nodes[6] ?? special).host,
       specialMachineHost: special.host,
       specialMachineName: special.machine,
+      outageAcrossHourHost: special.host,
       rebootHost: reboot.host,
       rebootHour: new Date(at(HOUR) * 1000),
       offlineHost: offline.host,
       offlineHours: [new Date(at(3 * HOUR) * 1000)],
       newHost: created.host,
       deletedHost: deleted.host,
+      outageAcrossStartHost: deleted.host,
       relabelledHost: relabelled.host,
       ownerBefore,
       ownerAfter,
@@ -331,20 +371,33 @@ export function generatePromFixture(
       barePod: '',
     };
   }
-  const nodeLabelsAt = (node: NodeSpec, time: number): EntityLabels => ({
-    host: node.host,
-    project: node.project,
-    machine: node.machine,
-    owner: (node.owners.find((range) => hourOf(range.to) >= hourOf(time)) ?? (node.owners[0] as { owner: string })).owner,
-  });
+  /** Labels of the hour containing the step ending at `time`: the owner with the most steps in that hour (ties: the later). */
+  const nodeLabelsAt = (node: NodeSpec, time: number): EntityLabels => {
+    const hour = hourOf(time);
+    let best = node.owners[0] as { owner: string };
+    let bestSteps = -1;
+    for (const range of node.owners) {
+      const first = Math.max(range.from, hour + step);
+      const last = Math.min(range.to, hour + HOUR);
+      const steps = last < first ? 0 : Math.floor((last - first) / step) + 1;
+      if (steps >= bestSteps) {
+        best = range;
+        bestSteps = steps;
+      }
+    }
+    return { host: node.host, project: node.project, machine: node.machine, owner: best.owner };
+  };
   // Steps of a short outage before a restart are covered (staleness rule), with nothing in them.
   for (const node of nodes) {
     if (!node.inTruth) continue;
     node.runs.forEach((run, runIndex) => {
       const previous = runIndex > 0 ? (node.runs[runIndex - 1] as NodeRun) : null;
-      if (previous === null || run.first - previous.last > staleness) return;
+      if (previous === null || run.kind === 'resume' || run.first - previous.last > staleness)
+        return;
       for (let gapEnd = previous.last + step; gapEnd < run.first; gapEnd += step) {
-        if (inWindow(hourOf(gapEnd))) truthRow('nodes', node.host, hourOf(gapEnd), nodeLabelsAt(node, gapEnd)).coverage += step / HOUR;
+        if (inWindow(hourOf(gapEnd)))
+          truthRow('nodes', node.host, hourOf(gapEnd), nodeLabelsAt(node, gapEnd)).coverage +=
+            step / HOUR;
       }
     });
   }
@@ -355,7 +408,9 @@ export function generatePromFixture(
   const systemIndex = nodeModes.indexOf('system');
   const iowaitIndex = nodeModes.indexOf('iowait');
   const idleIndex = nodeModes.indexOf('idle');
-  const soleBusyIndex = nodeModes.indexOf(busyModes.includes('user') ? 'user' : (busyModes[0] as string));
+  const soleBusyIndex = nodeModes.indexOf(
+    busyModes.includes('user') ? 'user' : (busyModes[0] as string),
+  );
   const isIdleMode = nodeModes.map((mode) => idleModes.has(mode));
   const nodePrefixes = nodes.map((node) =>
     Array.from({ length: node.cpus }, (_, cpu) =>
@@ -376,17 +431,29 @@ export function generatePromFixture(
     ),
   );
   /** Counter of each (node, cpu, mode), carried from slice to slice. */
-  const nodeCounters = nodes.map((node) => Array.from({ length: node.cpus }, () => new Float64Array(modeCount)));
+  const nodeCounters = nodes.map((node) =>
+    Array.from({ length: node.cpus }, () => new Float64Array(modeCount)),
+  );
 
   /** One CPU's centiseconds per mode in the step ending at `time` (they sum to the step), into `into[offset…]`. */
-  const cpuSplitInto = (node: NodeSpec, cpu: number, time: number, into: Int32Array, offset: number): void => {
+  const cpuSplitInto = (
+    node: NodeSpec,
+    cpu: number,
+    time: number,
+    into: Int32Array,
+    offset: number,
+  ): void => {
     const stepIndex = time / step;
     const hourOfDay = (time / HOUR) % 24;
     const diurnal = 0.5 + 0.5 * Math.sin((2 * Math.PI * (hourOfDay - 9)) / 24);
-    const busyFraction = Math.min(0.95, node.load * (0.4 + diurnal) * (0.7 + 0.6 * random(node.index, cpu, stepIndex, 2)));
+    const busyFraction = Math.min(
+      0.95,
+      node.load * (0.4 + diurnal) * (0.7 + 0.6 * random(node.index, cpu, stepIndex, 2)),
+    );
     const total = step * 100;
     const busy = Math.floor(total * busyFraction);
-    const iowait = iowaitIndex >= 0 ? Math.floor(total * 0.02 * random(node.index, cpu, stepIndex, 3)) : 0;
+    const iowait =
+      iowaitIndex >= 0 ? Math.floor(total * 0.02 * random(node.index, cpu, stepIndex, 3)) : 0;
     if (userIndex >= 0 && systemIndex >= 0) {
       const user = Math.floor(busy * 0.7);
       into[offset + userIndex] = user;
@@ -404,20 +471,36 @@ export function generatePromFixture(
     return Math.floor(uptimeCs * share);
   };
 
-  /** Sample kinds per step of a slice: 0 none, 1 base (already running), 2 counted, 3 first after a boot. */
+  /**
+   * Sample kinds per step of a slice: 0 none, 1 base (already running), 2 counted, 3 first after a
+   * boot, 4 running but not scraped (outage before a resume), 5 first after a resume.
+   */
   const nodeSampleKinds = (node: NodeSpec, lo: number, steps: number): Uint8Array => {
     const kinds = new Uint8Array(steps);
-    for (const run of node.runs) {
-      for (let time = Math.max(lo, run.first); time <= run.last && time < lo + steps * step; time += step) {
-        kinds[(time - lo) / step] = time === run.first ? (run.kind === 'uptime' ? 1 : 3) : 2;
+    const sliceEnd = lo + steps * step;
+    node.runs.forEach((run, runIndex) => {
+      if (run.kind === 'resume') {
+        const previous = node.runs[runIndex - 1] as NodeRun;
+        for (
+          let time = Math.max(lo, previous.last + step);
+          time < run.first && time < sliceEnd;
+          time += step
+        )
+          kinds[(time - lo) / step] = 4;
       }
-    }
+      for (let time = Math.max(lo, run.first); time <= run.last && time < sliceEnd; time += step) {
+        kinds[(time - lo) / step] =
+          time !== run.first ? 2 : run.kind === 'uptime' ? 1 : run.kind === 'boot' ? 3 : 5;
+      }
+    });
     return kinds;
   };
 
   const emitNodes = (out: Output, lo: number, hi: number): void => {
     const steps = (hi - lo) / step + 1;
-    out.line('# HELP node_cpu_seconds Seconds the CPUs spent in each mode.\n# TYPE node_cpu_seconds counter\n');
+    out.line(
+      '# HELP node_cpu_seconds Seconds the CPUs spent in each mode.\n# TYPE node_cpu_seconds counter\n',
+    );
     const split = new Int32Array(steps * modeCount);
     const values = new Float64Array(steps);
     const busy = new Float64Array(steps);
@@ -447,22 +530,28 @@ export function generatePromFixture(
             if (kind === 1) counter = uptimeBase(node, cpu, nodeModes[mode] as string);
             else if (kind === 3) counter = split[index * modeCount + mode] as number;
             else if (kind === 2) counter += split[index * modeCount + mode] as number;
-            values[index] = kind === 0 ? Number.NaN : counter;
+            else if (kind >= 4) counter += split[index * modeCount + mode] as number;
+            values[index] = kind === 0 || kind === 4 ? Number.NaN : counter;
           }
           counters[mode] = counter;
           node.owners.forEach((owner, ownerIndex) => {
-            const prefix = ((nodePrefixes[node.index] as string[][][])[cpu] as string[][])[mode]?.[ownerIndex] as string;
+            const prefix = ((nodePrefixes[node.index] as string[][][])[cpu] as string[][])[mode]?.[
+              ownerIndex
+            ] as string;
             for (let index = 0; index < steps; index++) {
               const time = lo + index * step;
               const value = values[index] as number;
-              if (!Number.isNaN(value) && time >= owner.from && time <= owner.to) out.sample(prefix, centi(value), time);
+              if (!Number.isNaN(value) && time >= owner.from && time <= owner.to)
+                out.sample(prefix, centi(value), time);
             }
           });
         }
       }
       if (!node.inTruth) continue;
       for (let index = 0; index < steps; index++) {
-        if ((kinds[index] as number) < 2) continue;
+        // Outage steps and the resume sample are spread evenly: see `resumeTruth`.
+        const kind = kinds[index] as number;
+        if (kind < 2 || kind >= 4) continue;
         const time = lo + index * step;
         const hour = hourOf(time);
         if (!inWindow(hour)) continue;
@@ -508,25 +597,71 @@ export function generatePromFixture(
     return `${spec.namespace}/${spec.name}`;
   };
   const webContainers: ContainerSpec[] = [
-    { name: 'app', image: 'registry.example/web:1.4.2', requestCores: 0.5, rateCores: 0.3, memoryBytes: 300 * MIB },
-    { name: 'envoy', image: 'envoyproxy/envoy:v1.31', requestCores: 0.1, rateCores: 0.02, memoryBytes: 60 * MIB },
+    {
+      name: 'app',
+      image: 'registry.example/web:1.4.2',
+      requestCores: 0.5,
+      rateCores: 0.3,
+      memoryBytes: 300 * MIB,
+    },
+    {
+      name: 'envoy',
+      image: 'envoyproxy/envoy:v1.31',
+      requestCores: 0.1,
+      rateCores: 0.02,
+      memoryBytes: 60 * MIB,
+    },
   ];
   if ((options.pods ?? true) && scenario !== null) {
     const oldReplicaSet = 'web-5d9c7b8f4';
     const newReplicaSet = 'web-6f8d9c7b5';
     for (const suffix of ['x7k2p', 'q9z4m']) {
       scenario.rolloutPods.push(
-        addPod({ namespace: 'shop', name: `${oldReplicaSet}-${suffix}`, ownerKind: 'ReplicaSet', ownerName: oldReplicaSet, first: null, last: at(3 * HOUR + 5 * 60), ksmLinger: 30, containers: webContainers }),
+        addPod({
+          namespace: 'shop',
+          name: `${oldReplicaSet}-${suffix}`,
+          ownerKind: 'ReplicaSet',
+          ownerName: oldReplicaSet,
+          first: null,
+          last: at(3 * HOUR + 5 * 60),
+          ksmLinger: 30,
+          containers: webContainers,
+        }),
       );
     }
     for (const suffix of ['a1b2c', 'd3e4f']) {
       scenario.rolloutPods.push(
-        addPod({ namespace: 'shop', name: `${newReplicaSet}-${suffix}`, ownerKind: 'ReplicaSet', ownerName: newReplicaSet, first: at(3 * HOUR + step), last: end, ksmLinger: 0, containers: webContainers }),
+        addPod({
+          namespace: 'shop',
+          name: `${newReplicaSet}-${suffix}`,
+          ownerKind: 'ReplicaSet',
+          ownerName: newReplicaSet,
+          first: at(3 * HOUR + step),
+          last: end,
+          ksmLinger: 0,
+          containers: webContainers,
+        }),
       );
     }
     parents.push(
-      { metric: 'kube_replicaset_owner', namespace: 'shop', child: oldReplicaSet, ownerKind: 'Deployment', ownerName: 'web', from: gridStart, to: end },
-      { metric: 'kube_replicaset_owner', namespace: 'shop', child: newReplicaSet, ownerKind: 'Deployment', ownerName: 'web', from: ksmAlignDown(at(3 * HOUR - 60)), to: end },
+      {
+        metric: 'kube_replicaset_owner',
+        namespace: 'shop',
+        child: oldReplicaSet,
+        ownerKind: 'Deployment',
+        ownerName: 'web',
+        from: gridStart,
+        to: end,
+      },
+      {
+        metric: 'kube_replicaset_owner',
+        namespace: 'shop',
+        child: newReplicaSet,
+        ownerKind: 'Deployment',
+        ownerName: 'web',
+        from: ksmAlignDown(at(3 * HOUR - 60)),
+        to: end,
+      },
     );
     addPod({
       namespace: 'shop',
@@ -536,7 +671,15 @@ export function generatePromFixture(
       first: null,
       last: end,
       ksmLinger: 0,
-      containers: [{ name: 'postgres', image: 'postgres:16', requestCores: 1, rateCores: 0.4, memoryBytes: 2 * GIB }],
+      containers: [
+        {
+          name: 'postgres',
+          image: 'postgres:16',
+          requestCores: 1,
+          rateCores: 0.4,
+          memoryBytes: 2 * GIB,
+        },
+      ],
     });
     // 20-minute CI jobs (80 samples each) starting mid-hour; build-102 spans 01:50-02:10.
     const ciStarts: Array<[string, string, number]> = [
@@ -555,10 +698,26 @@ export function generatePromFixture(
           first: startedAt + step,
           last: startedAt + 20 * 60,
           ksmLinger: 30 * 60,
-          containers: [{ name: 'build', image: 'registry.example/ci-runner:5', requestCores: scenario.ciRequestCores, rateCores: 1.5, memoryBytes: 1.5 * GIB }],
+          containers: [
+            {
+              name: 'build',
+              image: 'registry.example/ci-runner:5',
+              requestCores: scenario.ciRequestCores,
+              rateCores: 1.5,
+              memoryBytes: 1.5 * GIB,
+            },
+          ],
         }),
       );
-      parents.push({ metric: 'kube_job_owner', namespace: 'ci', child: job, ownerKind: '<none>', ownerName: '<none>', from: ksmAlignDown(startedAt - 60), to: end });
+      parents.push({
+        metric: 'kube_job_owner',
+        namespace: 'ci',
+        child: job,
+        ownerKind: '<none>',
+        ownerName: '<none>',
+        from: ksmAlignDown(startedAt - 60),
+        to: end,
+      });
     }
     const cronJob = 'nightly-28934400';
     scenario.cronPod = addPod({
@@ -570,11 +729,31 @@ export function generatePromFixture(
       last: at(3 * HOUR + 30 * 60),
       ksmLinger: 30 * 60,
       containers: [
-        { name: 'worker', image: 'registry.example/etl:2', requestCores: 1, rateCores: 0.8, memoryBytes: 3 * GIB },
-        { name: 'istio-proxy', image: 'istio/proxyv2:1.22', requestCores: 0.1, rateCores: 0.01, memoryBytes: 80 * MIB },
+        {
+          name: 'worker',
+          image: 'registry.example/etl:2',
+          requestCores: 1,
+          rateCores: 0.8,
+          memoryBytes: 3 * GIB,
+        },
+        {
+          name: 'istio-proxy',
+          image: 'istio/proxyv2:1.22',
+          requestCores: 0.1,
+          rateCores: 0.01,
+          memoryBytes: 80 * MIB,
+        },
       ],
     });
-    parents.push({ metric: 'kube_job_owner', namespace: 'batch', child: cronJob, ownerKind: 'CronJob', ownerName: 'nightly', from: ksmAlignDown(at(2 * HOUR - 60)), to: end });
+    parents.push({
+      metric: 'kube_job_owner',
+      namespace: 'batch',
+      child: cronJob,
+      ownerKind: 'CronJob',
+      ownerName: 'nightly',
+      from: ksmAlignDown(at(2 * HOUR - 60)),
+      to: end,
+    });
     scenario.barePod = addPod({
       namespace: 'default',
       name: 'debug-shell',
@@ -583,33 +762,76 @@ export function generatePromFixture(
       first: at(HOUR + 10 * 60 + step),
       last: at(HOUR + 40 * 60),
       ksmLinger: 30,
-      containers: [{ name: 'shell', image: 'busybox:1.36', requestCores: null, rateCores: 0.01, memoryBytes: 4 * MIB }],
+      containers: [
+        {
+          name: 'shell',
+          image: 'busybox:1.36',
+          requestCores: null,
+          rateCores: 0.01,
+          memoryBytes: 4 * MIB,
+        },
+      ],
     });
   }
   if (options.pods ?? true) {
     for (let deployment = 0; deployment < (options.extraDeployments ?? 0); deployment++) {
       const replicaSet = `app-${deployment}-7c6d5b9f8`;
       for (const suffix of ['aaaaa', 'bbbbb']) {
-        addPod({ namespace: 'load', name: `${replicaSet}-${suffix}`, ownerKind: 'ReplicaSet', ownerName: replicaSet, first: null, last: end, ksmLinger: 0, containers: [webContainers[0] as ContainerSpec] });
+        addPod({
+          namespace: 'load',
+          name: `${replicaSet}-${suffix}`,
+          ownerKind: 'ReplicaSet',
+          ownerName: replicaSet,
+          first: null,
+          last: end,
+          ksmLinger: 0,
+          containers: [webContainers[0] as ContainerSpec],
+        });
       }
-      parents.push({ metric: 'kube_replicaset_owner', namespace: 'load', child: replicaSet, ownerKind: 'Deployment', ownerName: `app-${deployment}`, from: gridStart, to: end });
+      parents.push({
+        metric: 'kube_replicaset_owner',
+        namespace: 'load',
+        child: replicaSet,
+        ownerKind: 'Deployment',
+        ownerName: `app-${deployment}`,
+        from: gridStart,
+        to: end,
+      });
     }
   }
 
   /** CPU microseconds of one container in the step ending at `time`. */
   const containerCpu = (pod: PodSpec, containerIndex: number, time: number): number =>
-    Math.floor((pod.containers[containerIndex] as ContainerSpec).rateCores * step * 1e6 * (0.6 + 0.8 * random(1000 + pod.index, containerIndex, time / step, 5)));
+    Math.floor(
+      (pod.containers[containerIndex] as ContainerSpec).rateCores *
+        step *
+        1e6 *
+        (0.6 + 0.8 * random(1000 + pod.index, containerIndex, time / step, 5)),
+    );
   const containerMemory = (pod: PodSpec, containerIndex: number, time: number): number =>
-    Math.floor((pod.containers[containerIndex] as ContainerSpec).memoryBytes * (0.9 + 0.2 * random(1000 + pod.index, containerIndex, time / step, 6)));
+    Math.floor(
+      (pod.containers[containerIndex] as ContainerSpec).memoryBytes *
+        (0.9 + 0.2 * random(1000 + pod.index, containerIndex, time / step, 6)),
+    );
   /** Counter at the first sample: about a day of use for a pod that was already running, else 0. */
   const containerBase = (pod: PodSpec, containerIndex: number): number =>
-    pod.preExisting ? Math.floor((pod.containers[containerIndex] as ContainerSpec).rateCores * 86_400 * 1e6 * (1 + random(pod.index, containerIndex, 0, 7))) : 0;
+    pod.preExisting
+      ? Math.floor(
+          (pod.containers[containerIndex] as ContainerSpec).rateCores *
+            86_400 *
+            1e6 *
+            (1 + random(pod.index, containerIndex, 0, 7)),
+        )
+      : 0;
   /** Whether the step ending at `time` adds to the counters (not the base sample of an already running pod). */
   const counts = (pod: PodSpec, time: number): boolean => !(pod.preExisting && time === pod.first);
   const workloadOf = (pod: PodSpec): { kind: string; name: string } => {
     if (pod.ownerKind === null || pod.ownerName === null) return { kind: 'Pod', name: pod.name };
-    const parent = parents.find((candidate) => candidate.namespace === pod.namespace && candidate.child === pod.ownerName);
-    if (parent === undefined || parent.ownerKind === '<none>') return { kind: pod.ownerKind, name: pod.ownerName };
+    const parent = parents.find(
+      (candidate) => candidate.namespace === pod.namespace && candidate.child === pod.ownerName,
+    );
+    if (parent === undefined || parent.ownerKind === '<none>')
+      return { kind: pod.ownerKind, name: pod.ownerName };
     return { kind: parent.ownerKind, name: parent.ownerName };
   };
   const cadvisorLabels = (pod: PodSpec, extra: Record<string, string>): Record<string, string> => ({
@@ -619,7 +841,8 @@ export function generatePromFixture(
     pod: pod.name,
     ...extra,
   });
-  const containerId = (pod: PodSpec, containerIndex: number): string => `/kubepods/burstable/pod${pod.uid}/c${pod.index}x${containerIndex}`;
+  const containerId = (pod: PodSpec, containerIndex: number): string =>
+    `/kubepods/burstable/pod${pod.uid}/c${pod.index}x${containerIndex}`;
   /** Counters carried from slice to slice: per container, then the pod cgroup, then the pause container. */
   const podCounters = pods.map((pod) => new Float64Array(pod.containers.length + 2));
   const rootCounters = [9e12, 9.5e12];
@@ -630,7 +853,9 @@ export function generatePromFixture(
       const to = Math.min(hi, pod.last);
       return from > to ? null : [from, to];
     };
-    out.line('# HELP container_cpu_usage_seconds Cumulative cpu time consumed in seconds.\n# TYPE container_cpu_usage_seconds counter\n');
+    out.line(
+      '# HELP container_cpu_usage_seconds Cumulative cpu time consumed in seconds.\n# TYPE container_cpu_usage_seconds counter\n',
+    );
     for (const pod of pods) {
       const range = within(pod);
       if (range === null) continue;
@@ -651,8 +876,18 @@ export function generatePromFixture(
       const pausePrefix = `container_cpu_usage_seconds_total{${labelText(cadvisorLabels(pod, { container: 'POD', cpu: 'total', id: `/kubepods/burstable/pod${pod.uid}/pause`, image: 'registry.k8s.io/pause:3.9', name: 'pause' }))}}`;
       let podCounter = counters[containerCount] as number;
       for (let time = range[0]; time <= range[1]; time += step) {
-        if (time === pod.first) podCounter = pod.containers.reduce((sum, _, containerIndex) => sum + containerBase(pod, containerIndex), 5_000_000);
-        if (counts(pod, time)) podCounter += 3000 + pod.containers.reduce((sum, _, containerIndex) => sum + containerCpu(pod, containerIndex, time), 0);
+        if (time === pod.first)
+          podCounter = pod.containers.reduce(
+            (sum, _, containerIndex) => sum + containerBase(pod, containerIndex),
+            5_000_000,
+          );
+        if (counts(pod, time))
+          podCounter +=
+            3000 +
+            pod.containers.reduce(
+              (sum, _, containerIndex) => sum + containerCpu(pod, containerIndex, time),
+              0,
+            );
         out.sample(podPrefix, micro(podCounter), time);
       }
       counters[containerCount] = podCounter;
@@ -677,38 +912,62 @@ export function generatePromFixture(
       });
     }
 
-    out.line('# HELP container_memory_working_set_bytes Current working set in bytes.\n# TYPE container_memory_working_set_bytes gauge\n');
+    out.line(
+      '# HELP container_memory_working_set_bytes Current working set in bytes.\n# TYPE container_memory_working_set_bytes gauge\n',
+    );
     for (const pod of pods) {
       const range = within(pod);
       if (range === null) continue;
       pod.containers.forEach((container, containerIndex) => {
         const prefix = `container_memory_working_set_bytes{${labelText(cadvisorLabels(pod, { container: container.name, id: containerId(pod, containerIndex), image: container.image, name: `c${pod.index}x${containerIndex}` }))}}`;
-        for (let time = range[0]; time <= range[1]; time += step) out.sample(prefix, String(containerMemory(pod, containerIndex, time)), time);
+        for (let time = range[0]; time <= range[1]; time += step)
+          out.sample(prefix, String(containerMemory(pod, containerIndex, time)), time);
       });
       const podPrefix = `container_memory_working_set_bytes{${labelText(cadvisorLabels(pod, { container: '', id: `/kubepods/burstable/pod${pod.uid}`, image: '', name: '' }))}}`;
       const pausePrefix = `container_memory_working_set_bytes{${labelText(cadvisorLabels(pod, { container: 'POD', id: `/kubepods/burstable/pod${pod.uid}/pause`, image: 'registry.k8s.io/pause:3.9', name: 'pause' }))}}`;
       for (let time = range[0]; time <= range[1]; time += step) {
-        const sum = pod.containers.reduce((total, _, containerIndex) => total + containerMemory(pod, containerIndex, time), 0);
+        const sum = pod.containers.reduce(
+          (total, _, containerIndex) => total + containerMemory(pod, containerIndex, time),
+          0,
+        );
         out.sample(podPrefix, String(sum + 8 * MIB), time);
       }
-      for (let time = range[0]; time <= range[1]; time += step) out.sample(pausePrefix, String(MIB), time);
+      for (let time = range[0]; time <= range[1]; time += step)
+        out.sample(pausePrefix, String(MIB), time);
     }
 
     const ksmTimes = function* (from: number, to: number): Generator<number> {
-      for (let time = Math.ceil(Math.max(from, lo) / ksmStep) * ksmStep; time <= Math.min(to, hi); time += ksmStep) yield time;
+      for (
+        let time = Math.ceil(Math.max(from, lo) / ksmStep) * ksmStep;
+        time <= Math.min(to, hi);
+        time += ksmStep
+      )
+        yield time;
     };
-    out.line('# HELP kube_pod_container_resource_requests The number of requested request resource by a container.\n# TYPE kube_pod_container_resource_requests gauge\n');
+    out.line(
+      '# HELP kube_pod_container_resource_requests The number of requested request resource by a container.\n# TYPE kube_pod_container_resource_requests gauge\n',
+    );
     for (const pod of pods) {
       for (const container of pod.containers) {
         if (container.requestCores === null) continue;
-        const base = { container: container.name, namespace: pod.namespace, node: pod.node, pod: pod.name, uid: pod.uid };
+        const base = {
+          container: container.name,
+          namespace: pod.namespace,
+          node: pod.node,
+          pod: pod.name,
+          uid: pod.uid,
+        };
         const cpuPrefix = `kube_pod_container_resource_requests{${labelText({ ...base, resource: 'cpu', unit: 'core' })}}`;
         const memoryPrefix = `kube_pod_container_resource_requests{${labelText({ ...base, resource: 'memory', unit: 'byte' })}}`;
-        for (const time of ksmTimes(pod.ksmFrom, pod.ksmTo)) out.sample(cpuPrefix, String(container.requestCores), time);
-        for (const time of ksmTimes(pod.ksmFrom, pod.ksmTo)) out.sample(memoryPrefix, String(container.memoryBytes), time);
+        for (const time of ksmTimes(pod.ksmFrom, pod.ksmTo))
+          out.sample(cpuPrefix, String(container.requestCores), time);
+        for (const time of ksmTimes(pod.ksmFrom, pod.ksmTo))
+          out.sample(memoryPrefix, String(container.memoryBytes), time);
       }
     }
-    out.line("# HELP kube_pod_owner Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n");
+    out.line(
+      "# HELP kube_pod_owner Information about the Pod's owner.\n# TYPE kube_pod_owner gauge\n",
+    );
     for (const pod of pods) {
       const prefix = `kube_pod_owner{${labelText({
         namespace: pod.namespace,
@@ -740,8 +999,16 @@ export function generatePromFixture(
       const range = within(pod);
       if (range === null) continue;
       const workload = workloadOf(pod);
-      const labels: EntityLabels = { namespace: pod.namespace, pod: pod.name, workload: workload.name, workloadKind: workload.kind };
-      const requestCores = pod.containers.reduce((sum, container) => sum + (container.requestCores ?? 0), 0);
+      const labels: EntityLabels = {
+        namespace: pod.namespace,
+        pod: pod.name,
+        workload: workload.name,
+        workloadKind: workload.kind,
+      };
+      const requestCores = pod.containers.reduce(
+        (sum, container) => sum + (container.requestCores ?? 0),
+        0,
+      );
       for (let time = range[0]; time <= range[1]; time += step) {
         const hour = hourOf(time);
         if (!counts(pod, time) || !inWindow(hour)) continue;
@@ -759,6 +1026,43 @@ export function generatePromFixture(
       }
     }
   };
+
+  /**
+   * After an outage shorter than the staleness window without a reset, the increase since the
+   * last sample is spread evenly over the outage's steps (core/counters.ts): the truth does the same.
+   */
+  const resumeTruth = (): void => {
+    const split = new Int32Array(modeCount);
+    for (const node of nodes) {
+      if (!node.inTruth) continue;
+      node.runs.forEach((run, runIndex) => {
+        if (run.kind !== 'resume') return;
+        const previous = node.runs[runIndex - 1] as NodeRun;
+        if (run.first - previous.last > staleness)
+          throw new Error('a resume must follow an outage shorter than the staleness window');
+        let busyCentiseconds = 0;
+        let idleCentiseconds = 0;
+        for (let time = previous.last + step; time <= run.first; time += step) {
+          for (let cpu = 0; cpu < node.cpus; cpu++) {
+            cpuSplitInto(node, cpu, time, split, 0);
+            for (let mode = 0; mode < modeCount; mode++) {
+              if (isIdleMode[mode]) idleCentiseconds += split[mode] as number;
+              else busyCentiseconds += split[mode] as number;
+            }
+          }
+        }
+        const stepsInOutage = (run.first - previous.last) / step;
+        for (let time = previous.last + step; time <= run.first; time += step) {
+          if (!inWindow(hourOf(time))) continue;
+          const row = truthRow('nodes', node.host, hourOf(time), nodeLabelsAt(node, time));
+          row.busySeconds += busyCentiseconds / stepsInOutage / 100;
+          row.idleSeconds += idleCentiseconds / stepsInOutage / 100;
+          row.coverage += step / HOUR;
+        }
+      });
+    }
+  };
+  resumeTruth();
 
   // ------------------------------------------------------------------ slice by slice
   const out = new Output(write);
@@ -781,7 +1085,8 @@ export function generatePromFixture(
       a.hourStart.getTime() - b.hourStart.getTime(),
   );
   for (const row of rows) {
-    if (row.source === 'pods') row.idleSeconds = Math.max(0, (row.reservedCoreSeconds ?? 0) - row.busySeconds);
+    if (row.source === 'pods')
+      row.idleSeconds = Math.max(0, (row.reservedCoreSeconds ?? 0) - row.busySeconds);
     // Sums of step/3600 accumulate rounding; coverage is a count of steps.
     row.coverage = Math.min(1, (Math.round((row.coverage * HOUR) / step) * step) / HOUR);
   }
@@ -808,7 +1113,8 @@ export function writePromFixtureFiles(
   onFile?: (file: string, slice: number) => void,
 ): { files: string[]; fixture: PromFixture } {
   const sliced = options.sliceHours !== undefined;
-  const fileOf = (slice: number): string => (sliced ? path.replace(/(\.[^./]*)?$/, (extension) => `.${slice}${extension}`) : path);
+  const fileOf = (slice: number): string =>
+    sliced ? path.replace(/(\.[^./]*)?$/, (extension) => `.${slice}${extension}`) : path;
   const files: string[] = [];
   let current: { slice: number; fd: number } | null = null;
   try {
@@ -841,7 +1147,10 @@ export function writePromFixtureFile(path: string, options: PromFixtureOptions =
 }
 
 /** Generates the fixture into a string (small fixtures only). */
-export function generatePromFixtureText(options: PromFixtureOptions = {}): { text: string; fixture: PromFixture } {
+export function generatePromFixtureText(options: PromFixtureOptions = {}): {
+  text: string;
+  fixture: PromFixture;
+} {
   const parts: string[] = [];
   const { sliceHours: _ignored, ...single } = options;
   const fixture = generatePromFixture(single, (text) => parts.push(text));
@@ -852,7 +1161,10 @@ export function generatePromFixtureText(options: PromFixtureOptions = {}): { tex
 function labelText(labels: Record<string, string>): string {
   return Object.keys(labels)
     .sort()
-    .map((name) => `${name}="${(labels[name] as string).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map(
+      (name) =>
+        `${name}="${(labels[name] as string).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
     .join(',');
 }
 

@@ -44,11 +44,17 @@ export interface TestPrometheus {
 const BANNER_LINE = '!'.repeat(78);
 
 function findOnPath(name: string, override: string | undefined): string | null {
-  const candidates = override !== undefined && override !== '' ? [override] : [
-    ...(process.env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(dir, name)),
-    join('/usr/bin', name),
-    join('/usr/local/bin', name),
-  ];
+  const candidates =
+    override !== undefined && override !== ''
+      ? [override]
+      : [
+          ...(process.env['PATH'] ?? '')
+            .split(delimiter)
+            .filter((dir) => dir !== '')
+            .map((dir) => join(dir, name)),
+          join('/usr/bin', name),
+          join('/usr/local/bin', name),
+        ];
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -69,10 +75,14 @@ export function prometheusBinaries(): PrometheusBinaries | null {
   const prometheus = findOnPath('prometheus', process.env['PROMETHEUS_BIN']);
   const promtool = findOnPath('promtool', process.env['PROMTOOL_BIN']);
   if (prometheus !== null && promtool !== null) return { prometheus, promtool };
-  const missing = [prometheus === null ? 'prometheus' : null, promtool === null ? 'promtool' : null].filter(Boolean).join(' and ');
+  const missing = [prometheus === null ? 'prometheus' : null, promtool === null ? 'promtool' : null]
+    .filter(Boolean)
+    .join(' and ');
   const message = `${missing} not found: the Prometheus integration tests need them (Debian/Ubuntu: apt-get install prometheus; or set PROMETHEUS_BIN/PROMTOOL_BIN)`;
   if (process.env['CI'] !== undefined && process.env['CI'] !== '') throw new Error(message);
-  console.warn(`\n${BANNER_LINE}\n!! SKIPPING Prometheus integration tests: ${message}\n${BANNER_LINE}\n`);
+  console.warn(
+    `\n${BANNER_LINE}\n!! SKIPPING Prometheus integration tests: ${message}\n${BANNER_LINE}\n`,
+  );
   return null;
 }
 
@@ -131,7 +141,8 @@ async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
  */
 export async function startPrometheus(options: StartPrometheusOptions): Promise<TestPrometheus> {
   const binaries = prometheusBinaries();
-  if (binaries === null) throw new Error('Prometheus binaries are missing; guard the suite with prometheusBinaries()');
+  if (binaries === null)
+    throw new Error('Prometheus binaries are missing; guard the suite with prometheusBinaries()');
   const workDir = mkdtempSync(join(tmpdir(), 'carbonctl-prom-'));
   const dataDir = join(workDir, 'data');
   const cleanup = (): void => rmSync(workDir, { recursive: true, force: true });
@@ -153,13 +164,18 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         file,
         dataDir,
       ]);
-      if (result.code !== 0) throw new Error(`promtool failed on ${file} (exit ${result.code}):\n${result.output.slice(-4000)}`);
+      if (result.code !== 0)
+        throw new Error(
+          `promtool failed on ${file} (exit ${result.code}):\n${result.output.slice(-4000)}`,
+        );
     }
 
     const configFile = join(workDir, 'prometheus.yml');
     // No scrape_configs: the server serves the backfilled blocks and nothing else.
     writeFileSync(configFile, 'global:\n  scrape_interval: 15s\n');
-    const version = (await run(binaries.prometheus, ['--version'])).output.match(/version (\S+)/)?.[1] ?? 'unknown';
+    const version =
+      (await run(binaries.prometheus, ['--version'])).output.match(/version (\S+)/)?.[1] ??
+      'unknown';
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();

@@ -35,7 +35,14 @@ export function formatUkTime(instant: Date): string {
 // `2024-01-12T06:00Z`; seconds tolerated in case the API ever adds them.
 const ukTime = z
   .pipe(
-    z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/, 'expected a time like 2024-01-12T06:00Z')),
+    z
+      .string()
+      .check(
+        z.regex(
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/,
+          'expected a time like 2024-01-12T06:00Z',
+        ),
+      ),
     z.transform((text: string) => new Date(text)),
   )
   .check(z.refine((date) => !Number.isNaN(date.getTime()), 'not a valid time'));

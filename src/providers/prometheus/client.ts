@@ -79,7 +79,8 @@ export const MAX_STEPS_PER_QUERY = 11_000;
 const MAX_SPLIT_DEPTH = 12;
 
 /** Messages meaning "too many points per series" (Prometheus, VictoriaMetrics, Thanos/Mimir frontends). */
-const RESOLUTION_LIMIT = /exceeded maximum resolution|maxPointsPerTimeseries|too many points/i;
+export const RESOLUTION_LIMIT =
+  /exceeded maximum resolution|maxPointsPerTimeseries|too many points/i;
 
 /** Header names whose values are treated as secrets besides `authorization`. */
 const SECRET_HEADER_NAME = /auth|token|key|secret|password|cookie|signature/i;
@@ -102,7 +103,10 @@ const matrixDataSchema = z.object({
 });
 
 const instantDataSchema = z.discriminatedUnion('resultType', [
-  z.object({ resultType: z.literal('vector'), result: z.array(z.object({ metric: labelsSchema, value: sampleSchema })) }),
+  z.object({
+    resultType: z.literal('vector'),
+    result: z.array(z.object({ metric: labelsSchema, value: sampleSchema })),
+  }),
   matrixDataSchema,
   z.object({ resultType: z.literal('scalar'), result: sampleSchema }),
   z.object({ resultType: z.literal('string'), result: sampleSchema }),
@@ -147,19 +151,29 @@ export class PrometheusClient {
     try {
       parsed = new URL(config.url);
     } catch {
-      throw new ConfigError(`clusters "${config.name}" prometheus.url ${JSON.stringify(redactUrl(config.url))} is not a URL`, {
-        hint: 'use an http(s) URL such as http://prometheus:9090',
-      });
+      throw new ConfigError(
+        `clusters "${config.name}" prometheus.url ${JSON.stringify(redactUrl(config.url))} is not a URL`,
+        {
+          hint: 'use an http(s) URL such as http://prometheus:9090',
+        },
+      );
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(`clusters "${config.name}" prometheus.url must be an http(s) URL, got ${parsed.protocol}`);
+      throw new ConfigError(
+        `clusters "${config.name}" prometheus.url must be an http(s) URL, got ${parsed.protocol}`,
+      );
     }
     if (!(config.timeoutSeconds > 0)) {
-      throw new ConfigError(`clusters "${config.name}" prometheus.timeoutSeconds must be a positive number`);
+      throw new ConfigError(
+        `clusters "${config.name}" prometheus.timeoutSeconds must be a positive number`,
+      );
     }
     this.baseUrl = parsed;
     const where = redactUrl(config.url);
-    this.sourceName = config.name === 'default' ? `Prometheus at ${where}` : `Prometheus "${config.name}" at ${where}`;
+    this.sourceName =
+      config.name === 'default'
+        ? `Prometheus at ${where}`
+        : `Prometheus "${config.name}" at ${where}`;
 
     const headers: Record<string, string> = {};
     const secretHeaders = ['authorization'];
@@ -176,21 +190,26 @@ export class PrometheusClient {
       secrets.push(config.token);
     } else if (config.username !== null && config.username !== '') {
       const password = config.password ?? '';
-      headers['authorization'] = `Basic ${Buffer.from(`${config.username}:${password}`).toString('base64')}`;
+      headers['authorization'] =
+        `Basic ${Buffer.from(`${config.username}:${password}`).toString('base64')}`;
       if (password !== '') secrets.push(password);
     }
     if (parsed.password !== '') secrets.push(decodeURIComponent(parsed.password));
     this.headers = headers;
     this.secretHeaders = secretHeaders;
     // Longest first, so a secret containing another is replaced whole.
-    this.secrets = secrets.filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length);
+    this.secrets = secrets
+      .filter((secret) => secret.length >= 4)
+      .sort((a, b) => b.length - a.length);
   }
 
   /** Instant query at `time` (the server's now when omitted). */
   async instantQuery(query: string, time?: Date): Promise<InstantResult> {
     const params: Record<string, string> = { query, timeout: `${this.config.timeoutSeconds}s` };
     if (time !== undefined) params['time'] = unixSeconds(time);
-    this.options.trace?.(`promql: query${time === undefined ? '' : ` at ${time.toISOString()}`}: ${query}`);
+    this.options.trace?.(
+      `promql: query${time === undefined ? '' : ` at ${time.toISOString()}`}: ${query}`,
+    );
     const data = await this.call('query', params, (raw) => instantDataSchema.parse(raw));
     switch (data.resultType) {
       case 'vector':
@@ -205,7 +224,11 @@ export class PrometheusClient {
       case 'matrix':
         return { resultType: 'matrix', series: data.result.map((item) => toRangeSeries(item)) };
       case 'scalar':
-        return { resultType: 'scalar', timeSeconds: data.result[0], value: this.sampleValue(data.result[1]) };
+        return {
+          resultType: 'scalar',
+          timeSeconds: data.result[0],
+          value: this.sampleValue(data.result[1]),
+        };
       case 'string':
         return { resultType: 'string', timeSeconds: data.result[0], value: data.result[1] };
     }
@@ -215,17 +238,27 @@ export class PrometheusClient {
   async vectorQuery(query: string, time?: Date): Promise<VectorSample[]> {
     const result = await this.instantQuery(query, time);
     if (result.resultType === 'vector') return result.samples;
-    if (result.resultType === 'scalar') return [{ metric: {}, timeSeconds: result.timeSeconds, value: result.value }];
-    throw new DataSourceError(this.sourceName, `answered a ${result.resultType} where an instant vector was expected`, {
-      hint: 'this is a bug in carbonctl or an incompatible backend; --verbose shows the query',
-    });
+    if (result.resultType === 'scalar')
+      return [{ metric: {}, timeSeconds: result.timeSeconds, value: result.value }];
+    throw new DataSourceError(
+      this.sourceName,
+      `answered a ${result.resultType} where an instant vector was expected`,
+      {
+        hint: 'this is a bug in carbonctl or an incompatible backend; --verbose shows the query',
+      },
+    );
   }
 
   /**
    * Range query over `[start, end]` (both inclusive) at `stepSeconds`. Ranges longer than the
    * server accepts are split into step-aligned, non-overlapping parts and merged per series.
    */
-  async rangeQuery(query: string, start: Date, end: Date, stepSeconds: number): Promise<RangeSeries[]> {
+  async rangeQuery(
+    query: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+  ): Promise<RangeSeries[]> {
     if (!(stepSeconds > 0)) throw new RangeError(`step must be positive, got ${stepSeconds}`);
     const startSeconds = start.getTime() / 1000;
     const endSeconds = end.getTime() / 1000;
@@ -249,7 +282,10 @@ export class PrometheusClient {
    * Number of series matching a selector, for `doctor`: at `time` (server now when omitted), or
    * any time within `lookbackSeconds` before it when given.
    */
-  async countSeries(selectorText: string, options: { time?: Date; lookbackSeconds?: number } = {}): Promise<number> {
+  async countSeries(
+    selectorText: string,
+    options: { time?: Date; lookbackSeconds?: number } = {},
+  ): Promise<number> {
     const inner =
       options.lookbackSeconds === undefined
         ? selectorText
@@ -266,7 +302,8 @@ export class PrometheusClient {
     depth: number,
   ): Promise<RangeSeries[]> {
     const steps = Math.floor((endSeconds - startSeconds) / stepSeconds);
-    if (steps > MAX_STEPS_PER_QUERY) return this.splitRange(query, startSeconds, endSeconds, stepSeconds, depth);
+    if (steps > MAX_STEPS_PER_QUERY)
+      return this.splitRange(query, startSeconds, endSeconds, stepSeconds, depth);
     this.options.trace?.(
       `promql: query_range ${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()} step ${stepSeconds}s: ${query}`,
     );
@@ -286,11 +323,17 @@ export class PrometheusClient {
     } catch (error) {
       if (!(error instanceof ResolutionLimitError)) throw error;
       if (steps < 2 || depth >= MAX_SPLIT_DEPTH) {
-        throw new DataSourceError(this.sourceName, `refused even a ${steps + 1}-point range query as too many points: ${error.message}`, {
-          hint: 'the server has a very low points-per-series limit; raise it (VictoriaMetrics -search.maxPointsPerTimeseries) or use a larger step',
-        });
+        throw new DataSourceError(
+          this.sourceName,
+          `refused even a ${steps + 1}-point range query as too many points: ${error.message}`,
+          {
+            hint: 'the server has a very low points-per-series limit; raise it (VictoriaMetrics -search.maxPointsPerTimeseries) or use a larger step',
+          },
+        );
       }
-      this.options.trace?.(`promql: server refused ${steps + 1} points per series (${error.message}); splitting the range`);
+      this.options.trace?.(
+        `promql: server refused ${steps + 1} points per series (${error.message}); splitting the range`,
+      );
       return this.splitRange(query, startSeconds, endSeconds, stepSeconds, depth);
     }
   }
@@ -306,7 +349,13 @@ export class PrometheusClient {
     const middle = startSeconds + Math.floor(steps / 2) * stepSeconds;
     // Non-overlapping halves on the same step grid: [start, middle] and [middle + step, end].
     const left = await this.rangeParts(query, startSeconds, middle, stepSeconds, depth + 1);
-    const right = await this.rangeParts(query, middle + stepSeconds, endSeconds, stepSeconds, depth + 1);
+    const right = await this.rangeParts(
+      query,
+      middle + stepSeconds,
+      endSeconds,
+      stepSeconds,
+      depth + 1,
+    );
     return mergeSeries(left, right);
   }
 
@@ -323,19 +372,27 @@ export class PrometheusClient {
       try {
         return await this.callOnce(endpoint, params, parseData);
       } catch (error) {
-        const retryable = error instanceof MalformedAnswerError || error instanceof TransientExecutionError;
+        const retryable =
+          error instanceof MalformedAnswerError || error instanceof TransientExecutionError;
         if (retryable && attempt < 2) {
           this.options.trace?.(`promql: ${error.message} from ${endpoint}; retrying once`);
           continue;
         }
         if (error instanceof MalformedAnswerError) {
-          throw new DataSourceError(this.sourceName, `answered ${endpoint} with malformed JSON (${error.message})`, {
-            hint: 'a proxy may be truncating large answers, or the URL does not point at the Prometheus API',
-          });
+          throw new DataSourceError(
+            this.sourceName,
+            `answered ${endpoint} with malformed JSON (${error.message})`,
+            {
+              hint: 'a proxy may be truncating large answers, or the URL does not point at the Prometheus API',
+            },
+          );
         }
         if (error instanceof TransientExecutionError) throw error.final;
         if (error instanceof ResolutionLimitError && endpoint !== 'query_range') {
-          throw new DataSourceError(this.sourceName, `refused the ${endpoint} request: ${error.message}`);
+          throw new DataSourceError(
+            this.sourceName,
+            `refused the ${endpoint} request: ${error.message}`,
+          );
         }
         throw error;
       }
@@ -360,12 +417,19 @@ export class PrometheusClient {
       maxRetries: this.options.maxRetries ?? 3,
       sourceName: this.sourceName,
       secretHeaders: this.secretHeaders,
-      tls: { caFile: this.config.caFile, insecureSkipVerify: this.config.insecureSkipVerify === true },
+      tls: {
+        caFile: this.config.caFile,
+        insecureSkipVerify: this.config.insecureSkipVerify === true,
+      },
     });
     return this.interpret(endpoint, response, parseData);
   }
 
-  private interpret<T>(endpoint: string, response: HttpResponse, parseData: (raw: unknown) => T): T {
+  private interpret<T>(
+    endpoint: string,
+    response: HttpResponse,
+    parseData: (raw: unknown) => T,
+  ): T {
     const { status } = response;
     const contentType = response.headers['content-type'] ?? '';
     let body: unknown = undefined;
@@ -382,15 +446,27 @@ export class PrometheusClient {
     const serverError = envelope?.success === true ? envelope.data : null;
     // Only computed on failure: stripping markup from a 25 MB success body costs real time.
     const serverMessage = (): string =>
-      serverError?.error === undefined ? this.scrub(plainText(response.text.slice(0, 2000))) : this.scrub(serverError.error);
+      serverError?.error === undefined
+        ? this.scrub(plainText(response.text.slice(0, 2000)))
+        : this.scrub(serverError.error);
 
     if (status < 200 || status > 299) {
-      throw this.statusError(endpoint, status, serverError?.errorType ?? null, serverMessage(), contentType);
+      throw this.statusError(
+        endpoint,
+        status,
+        serverError?.errorType ?? null,
+        serverMessage(),
+        contentType,
+      );
     }
     if (/html/i.test(contentType)) {
-      throw new DataSourceError(this.sourceName, `answered ${endpoint} with an HTML page, not the Prometheus API`, {
-        hint: 'check the URL: Mimir serves the API under /prometheus, VictoriaMetrics cluster under /select/<tenant>/prometheus',
-      });
+      throw new DataSourceError(
+        this.sourceName,
+        `answered ${endpoint} with an HTML page, not the Prometheus API`,
+        {
+          hint: 'check the URL: Mimir serves the API under /prometheus, VictoriaMetrics cluster under /select/<tenant>/prometheus',
+        },
+      );
     }
     if (jsonError !== null) throw new MalformedAnswerError(jsonError.message);
     if (envelope === null || !envelope.success) {
@@ -399,8 +475,12 @@ export class PrometheusClient {
     const answer = envelope.data;
     for (const warning of answer.warnings ?? []) this.warn(warning);
     if (answer.status === 'error') {
-      if (RESOLUTION_LIMIT.test(answer.error ?? '')) throw new ResolutionLimitError(serverMessage());
-      throw new DataSourceError(this.sourceName, `reported an error for ${endpoint}: ${answer.errorType ?? 'error'}: ${serverMessage()}`);
+      if (RESOLUTION_LIMIT.test(answer.error ?? ''))
+        throw new ResolutionLimitError(serverMessage());
+      throw new DataSourceError(
+        this.sourceName,
+        `reported an error for ${endpoint}: ${answer.errorType ?? 'error'}: ${serverMessage()}`,
+      );
     }
     try {
       return parseData(answer.data);
@@ -420,12 +500,16 @@ export class PrometheusClient {
     const detail = message === '' ? '' : `: ${truncate(message, 300)}`;
     if (status === 401 || status === 403) {
       const verb = status === 401 ? 'refused' : 'denied access with';
-      const orgHint = /org ?id/i.test(message) ? ' (the server wants a tenant: set headers {"X-Scope-OrgID": "<tenant>"})' : '';
+      const orgHint = /org ?id/i.test(message)
+        ? ' (the server wants a tenant: set headers {"X-Scope-OrgID": "<tenant>"})'
+        : '';
       if (this.config.token !== null && this.config.token !== '') {
         return new DataSourceError(
           this.sourceName,
           `${verb} the bearer token (HTTP ${status}): check CARBONCTL_PROMETHEUS_TOKEN${orgHint}`,
-          { hint: 'the token comes from CARBONCTL_PROMETHEUS_TOKEN or clusters[].prometheus.token in the config file' },
+          {
+            hint: 'the token comes from CARBONCTL_PROMETHEUS_TOKEN or clusters[].prometheus.token in the config file',
+          },
         );
       }
       if (this.config.username !== null && this.config.username !== '') {
@@ -434,51 +518,94 @@ export class PrometheusClient {
           `${verb} the username/password (HTTP ${status}): check CARBONCTL_PROMETHEUS_USER and CARBONCTL_PROMETHEUS_PASSWORD${orgHint}`,
         );
       }
-      return new DataSourceError(this.sourceName, `requires credentials (HTTP ${status})${orgHint}`, {
-        hint: 'set CARBONCTL_PROMETHEUS_TOKEN (bearer) or CARBONCTL_PROMETHEUS_USER and CARBONCTL_PROMETHEUS_PASSWORD (basic auth)',
-      });
+      return new DataSourceError(
+        this.sourceName,
+        `requires credentials (HTTP ${status})${orgHint}`,
+        {
+          hint: 'set CARBONCTL_PROMETHEUS_TOKEN (bearer) or CARBONCTL_PROMETHEUS_USER and CARBONCTL_PROMETHEUS_PASSWORD (basic auth)',
+        },
+      );
     }
-    if ((status === 400 || status === 422) && RESOLUTION_LIMIT.test(message)) return new ResolutionLimitError(message);
+    if ((status === 400 || status === 422) && RESOLUTION_LIMIT.test(message))
+      return new ResolutionLimitError(message);
     if (status === 404) {
-      return new DataSourceError(this.sourceName, `has no Prometheus API at /api/v1/${endpoint} (HTTP 404)`, {
-        hint: 'check the URL: Mimir serves the API under /prometheus, VictoriaMetrics cluster under /select/<tenant>/prometheus',
-      });
+      return new DataSourceError(
+        this.sourceName,
+        `has no Prometheus API at /api/v1/${endpoint} (HTTP 404)`,
+        {
+          hint: 'check the URL: Mimir serves the API under /prometheus, VictoriaMetrics cluster under /select/<tenant>/prometheus',
+        },
+      );
     }
     if (status === 429) {
-      return new DataSourceError(this.sourceName, `kept rate-limiting the requests (HTTP 429)${detail}`, {
-        hint: 'retry later, or ask the operators to raise the query limits for this tenant',
-      });
+      return new DataSourceError(
+        this.sourceName,
+        `kept rate-limiting the requests (HTTP 429)${detail}`,
+        {
+          hint: 'retry later, or ask the operators to raise the query limits for this tenant',
+        },
+      );
     }
     if (status === 400) {
-      return new DataSourceError(this.sourceName, `rejected the ${endpoint} request (HTTP 400${errorType === null ? '' : `, ${errorType}`})${detail}`, {
-        hint: 'a selector in the config (workspaces.selector) or a flag may be invalid PromQL; --verbose shows the query',
-      });
+      return new DataSourceError(
+        this.sourceName,
+        `rejected the ${endpoint} request (HTTP 400${errorType === null ? '' : `, ${errorType}`})${detail}`,
+        {
+          hint: 'a selector in the config (workspaces.selector) or a flag may be invalid PromQL; --verbose shows the query',
+        },
+      );
     }
     if (status === 422) {
-      return new TransientExecutionError(new DataSourceError(this.sourceName, `could not execute the query (HTTP 422${errorType === null ? '' : `, ${errorType}`})${detail}`, {
-        hint: 'the query may load too many samples; try a shorter window, or --verbose to see the query',
-      }));
+      return new TransientExecutionError(
+        new DataSourceError(
+          this.sourceName,
+          `could not execute the query (HTTP 422${errorType === null ? '' : `, ${errorType}`})${detail}`,
+          {
+            hint: 'the query may load too many samples; try a shorter window, or --verbose to see the query',
+          },
+        ),
+      );
     }
     if (status >= 500) {
-      return new DataSourceError(this.sourceName, `answered HTTP ${status}${errorType === null ? '' : ` (${errorType})`} after retries${detail}`, {
-        hint: errorType === 'timeout' ? 'the query timed out on the server: try a shorter window' : 'the server or a proxy in front of it is failing; check its logs or retry later',
-      });
+      return new DataSourceError(
+        this.sourceName,
+        `answered HTTP ${status}${errorType === null ? '' : ` (${errorType})`} after retries${detail}`,
+        {
+          hint:
+            errorType === 'timeout'
+              ? 'the query timed out on the server: try a shorter window'
+              : 'the server or a proxy in front of it is failing; check its logs or retry later',
+        },
+      );
     }
-    return new DataSourceError(this.sourceName, `answered HTTP ${status}${contentType === '' ? '' : ` (${contentType})`}${detail}`);
+    return new DataSourceError(
+      this.sourceName,
+      `answered HTTP ${status}${contentType === '' ? '' : ` (${contentType})`}${detail}`,
+    );
   }
 
   private shapeError(endpoint: string, error: z.ZodError | null): DataSourceError {
     const issue = error?.issues[0];
-    const where = issue === undefined ? '' : ` (${issue.path.length === 0 ? 'top level' : issue.path.join('.')}: ${issue.message})`;
-    return new DataSourceError(this.sourceName, `answered ${endpoint} with something that is not a Prometheus API response${where}`, {
-      hint: 'check that the URL points at Prometheus or a compatible API (Thanos, Mimir, VictoriaMetrics)',
-    });
+    const where =
+      issue === undefined
+        ? ''
+        : ` (${issue.path.length === 0 ? 'top level' : issue.path.join('.')}: ${issue.message})`;
+    return new DataSourceError(
+      this.sourceName,
+      `answered ${endpoint} with something that is not a Prometheus API response${where}`,
+      {
+        hint: 'check that the URL points at Prometheus or a compatible API (Thanos, Mimir, VictoriaMetrics)',
+      },
+    );
   }
 
   private sampleValue(raw: string): number {
     const value = parseSampleValue(raw);
     if (value === null) {
-      throw new DataSourceError(this.sourceName, `answered a sample value ${JSON.stringify(truncate(raw, 40))} that is not a number`);
+      throw new DataSourceError(
+        this.sourceName,
+        `answered a sample value ${JSON.stringify(truncate(raw, 40))} that is not a number`,
+      );
     }
     return value;
   }
@@ -498,7 +625,10 @@ export class PrometheusClient {
   }
 }
 
-function toRangeSeries(item: { metric: Record<string, string>; values: PackedSamples }): RangeSeries {
+function toRangeSeries(item: {
+  metric: Record<string, string>;
+  values: PackedSamples;
+}): RangeSeries {
   return { metric: { ...item.metric }, times: item.values.times, values: item.values.values };
 }
 
@@ -526,7 +656,11 @@ function mergeSeries(left: RangeSeries[], right: RangeSeries[]): RangeSeries[] {
 
 /** A stable identity for a label set. */
 export function labelKey(metric: Record<string, string>): string {
-  return JSON.stringify(Object.keys(metric).sort().map((name) => [name, metric[name]]));
+  return JSON.stringify(
+    Object.keys(metric)
+      .sort()
+      .map((name) => [name, metric[name]]),
+  );
 }
 
 function unixSeconds(date: Date): string {
@@ -534,7 +668,10 @@ function unixSeconds(date: Date): string {
 }
 
 function plainText(text: string): string {
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function truncate(text: string, max: number): string {

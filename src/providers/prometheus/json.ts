@@ -41,7 +41,8 @@ export function parsePromJson(text: string): unknown {
   reader.skipSpace();
   const value = reader.value(0);
   reader.skipSpace();
-  if (reader.pos !== text.length) throw new PromJsonError('unexpected text after the JSON value', reader.pos);
+  if (reader.pos !== text.length)
+    throw new PromJsonError('unexpected text after the JSON value', reader.pos);
   return value;
 }
 
@@ -60,7 +61,14 @@ function isSpace(code: number): boolean {
 
 /** Characters of a JSON number: digits, `.`, `e`/`E`, `+`, `-`. */
 function isNumberChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
+  return (
+    (code >= 48 && code <= 57) ||
+    code === 46 ||
+    code === 101 ||
+    code === 69 ||
+    code === 43 ||
+    code === 45
+  );
 }
 
 /** A plain decimal starts with a digit, `-` or `.` (Number() would also accept `0x1f`, ` 1`, `Infinity`). */
@@ -90,7 +98,11 @@ class Reader {
   }
 
   private fail(message: string): never {
-    throw new PromJsonError(message, this.pos);
+    // A truncated answer (a proxy cut it off) is the common case; say so rather than what was expected.
+    throw new PromJsonError(
+      this.pos >= this.text.length ? 'unexpected end of JSON' : message,
+      this.pos,
+    );
   }
 
   value(depth: number): unknown {
@@ -181,7 +193,9 @@ class Reader {
       this.pos++;
       this.skipSpace();
       result[key] =
-        key === 'values' && this.text.charCodeAt(this.pos) === 91 ? this.samples() : this.value(depth + 1);
+        key === 'values' && this.text.charCodeAt(this.pos) === 91
+          ? this.samples()
+          : this.value(depth + 1);
       this.skipSpace();
       const code = this.text.charCodeAt(this.pos);
       this.pos++;
@@ -265,7 +279,12 @@ class Reader {
       const raw = text.slice(pos + 1, valueEnd);
       // Fast path for plain decimals; anything Number() rejects or that looks odd is checked strictly.
       let value = Number(raw);
-      if (Number.isNaN(value) || raw === '' || !isNumberStart(raw.charCodeAt(0)) || isRadixPrefix(raw.charCodeAt(1))) {
+      if (
+        Number.isNaN(value) ||
+        raw === '' ||
+        !isNumberStart(raw.charCodeAt(0)) ||
+        isRadixPrefix(raw.charCodeAt(1))
+      ) {
         const parsed = parseSampleValue(raw);
         if (parsed === null) {
           this.pos = pos;

@@ -71,7 +71,8 @@ function assertLabelName(name: string): void {
 /** Renders one matcher; the name is validated and the value escaped. */
 export function matcher(name: string, op: MatchOp, value: string): MatcherText {
   assertLabelName(name);
-  if (!MATCH_OPS.includes(op)) throw new UsageError(`${JSON.stringify(op)} is not a PromQL matcher operator`);
+  if (!MATCH_OPS.includes(op))
+    throw new UsageError(`${JSON.stringify(op)} is not a PromQL matcher operator`);
   return `${name}${op}${quoteLabelValue(value)}` as MatcherText;
 }
 
@@ -102,7 +103,9 @@ export function parseMatcherList(raw: string): Matcher[] {
     const near = text.slice(pos, pos + 20);
     throw new UsageError(
       `label matchers ${JSON.stringify(raw)}: ${what} at character ${pos + 1}${near === '' ? '' : ` (near ${JSON.stringify(near)})`}`,
-      { hint: 'write matchers like job="node", env=~"prod|staging" (label, operator, quoted value, separated by commas)' },
+      {
+        hint: 'write matchers like job="node", env=~"prod|staging" (label, operator, quoted value, separated by commas)',
+      },
     );
   };
   const skipSpace = (): void => {
@@ -168,7 +171,16 @@ function readQuoted(
       continue;
     }
     const escape = text[pos + 1];
-    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+    const simple: Record<string, string> = {
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '\t',
+      v: '\v',
+      '\\': '\\',
+    };
     if (escape !== undefined && simple[escape] !== undefined) {
       value += simple[escape];
       pos += 2;
@@ -180,12 +192,14 @@ function readQuoted(
       const hex = text.slice(pos + 2, pos + 2 + digits);
       if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) return fail(`bad \\${escape} escape`);
       const codePoint = Number.parseInt(hex, 16);
-      if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return fail('escape is not a valid character');
+      if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff))
+        return fail('escape is not a valid character');
       value += String.fromCodePoint(codePoint);
       pos += 2 + digits;
     } else if (escape !== undefined && /[0-7]/.test(escape)) {
       const octal = text.slice(pos + 1, pos + 4);
-      if (!/^[0-7]{3}$/.test(octal) || Number.parseInt(octal, 8) > 255) return fail('bad octal escape');
+      if (!/^[0-7]{3}$/.test(octal) || Number.parseInt(octal, 8) > 255)
+        return fail('bad octal escape');
       value += String.fromCharCode(Number.parseInt(octal, 8));
       pos += 4;
     } else {
@@ -204,7 +218,9 @@ export function safeMatchers(raw: string | null | undefined): MatcherText[] {
 /** A PromQL range duration in milliseconds (`14999ms`), valid on Prometheus 2.x/3.x and VictoriaMetrics. */
 export function rangeMs(milliseconds: number): string {
   if (!Number.isInteger(milliseconds) || milliseconds <= 0) {
-    throw new RangeError(`range must be a positive whole number of milliseconds, got ${milliseconds}`);
+    throw new RangeError(
+      `range must be a positive whole number of milliseconds, got ${milliseconds}`,
+    );
   }
   return `${milliseconds}ms`;
 }

@@ -11,14 +11,31 @@
  * chunk by chunk. The next chunk is already being fetched while one is processed.
  */
 import { ConfigError, InternalError, UsageError } from '../../errors.js';
-import type { CounterCarry, StepIntervals } from '../../core/counters.js';
-import { GaugeCursor, counterIntervals, hourOfInterval, mergeIntervals, sumByHour } from '../../core/counters.js';
-import type { EntityHourUsage, EntityLabels, UsageFetchOptions, UsageSource } from '../../core/usage.js';
+import type { CounterCarry } from '../../core/counters.js';
+import {
+  GaugeCursor,
+  StepAccumulator,
+  hourOfInterval,
+  visitCounterIntervals,
+} from '../../core/counters.js';
+import type {
+  EntityHourUsage,
+  EntityLabels,
+  UsageFetchOptions,
+  UsageSource,
+} from '../../core/usage.js';
 import { BYTES_PER_GIB, HOUR_SECONDS, isWholeHour } from '../../core/usage.js';
 import type { PrometheusClient, RangeSeries, VectorSample } from './client.js';
 import { MAX_STEPS_PER_QUERY } from './client.js';
 import type { MatcherText } from './promql.js';
-import { anyOfRegex, isValidLabelName, matcher, rangeMs, safeMatchers, selector } from './promql.js';
+import {
+  anyOfRegex,
+  isValidLabelName,
+  matcher,
+  rangeMs,
+  safeMatchers,
+  selector,
+} from './promql.js';
 
 /** Knobs shared by both sources; the defaults suit a standard 15 s scrape interval. */
 export interface UsageFetchTuning {
@@ -37,7 +54,7 @@ export interface UsageFetchTuning {
   initialChunkHours?: number;
   /** Upper bound on chunk length (default: what fits the 11,000-points-per-series limit). */
   maxChunkHours?: number;
-  /** Fetch the next chunk while the current one is processed (default true; off halves peak memory). */
+  /** Fetch the next chunk while the current one is processed (default true; off: one chunk in memory at a time). */
   prefetch?: boolean;
 }
 
@@ -80,11 +97,14 @@ const DEFAULT_STEP_SECONDS = 15;
 /** Prometheus's default `--query.lookback-delta` (reference/prometheus.md §1.5). */
 const DEFAULT_STALENESS_SECONDS = 300;
 const DEFAULT_BASE_LOOKBACK_SECONDS = HOUR_SECONDS;
-/** ~25 MB of JSON and 16 MB of typed arrays per chunk; two chunks are in memory at a time. */
+/** ~25 MB of JSON and 16 MB of typed arrays per chunk (measured: 1,000 hosts × 2 h at 15 s). */
 const DEFAULT_MAX_POINTS_PER_CHUNK = 1_000_000;
 
 /** Real containers only: the pod cgroup (`container=""`) and pause container would double-count. */
-const CONTAINER_MATCHERS: readonly MatcherText[] = [matcher('container', '!=', ''), matcher('container', '!=', 'POD')];
+const CONTAINER_MATCHERS: readonly MatcherText[] = [
+  matcher('container', '!=', ''),
+  matcher('container', '!=', 'POD'),
+];
 
 interface Tuning {
   stepSeconds: number;
@@ -94,6 +114,8 @@ interface Tuning {
   initialChunkHours: number;
   maxChunkHours: number;
   prefetch: boolean;
+  /** How far past a chunk's end its queries read: the staleness window, on the step grid. */
+  lookaheadSeconds: number;
 }
 
 /** What one chunk's queries returned, reduced to what the next chunk's size depends on. */
@@ -120,11 +142,23 @@ export async function fetchNodeUsage(
     ['ownerLabel', settings.ownerLabel],
   ] as const) {
     if (!isValidLabelName(name)) {
-      throw new ConfigError(`workspaces.${key}: ${JSON.stringify(name)} is not a valid Prometheus label name`);
+      throw new ConfigError(
+        `workspaces.${key}: ${JSON.stringify(name)} is not a valid Prometheus label name`,
+      );
     }
   }
-  const userMatchers = [...configMatchers(settings.selector, 'workspaces.selector'), ...(settings.matchers ?? [])];
-  const grouping = [...new Set([settings.hostLabel, settings.projectLabel, settings.machineLabel, settings.ownerLabel])];
+  const userMatchers = [
+    ...configMatchers(settings.selector, 'workspaces.selector'),
+    ...(settings.matchers ?? []),
+  ];
+  const grouping = [
+    ...new Set([
+      settings.hostLabel,
+      settings.projectLabel,
+      settings.machineLabel,
+      settings.ownerLabel,
+    ]),
+  ];
   const range = rangeMs(tuning.stepSeconds * 1000 - 1);
   const idleRegex = anyOfRegex(settings.idleModes);
   // Two queries rather than one `… or …`: Prometheus evaluates `or` per step with label matching,
@@ -141,14 +175,14 @@ export async function fetchNodeUsage(
   await runChunks<NodeChunk>(
     window,
     tuning,
-    async (queryStart, chunkEnd) => {
+    async (range) => {
       const [busy, idle] = await Promise.all([
-        client.rangeQuery(busyQuery, queryStart, chunkEnd, tuning.stepSeconds),
-        client.rangeQuery(idleQuery, queryStart, chunkEnd, tuning.stepSeconds),
+        client.rangeQuery(busyQuery, range.queryStart, range.queryEnd, tuning.stepSeconds),
+        client.rangeQuery(idleQuery, range.queryStart, range.queryEnd, tuning.stepSeconds),
       ]);
       return { data: { busy, idle }, points: countPoints(busy) + countPoints(idle) };
     },
-    (chunk, chunkStart, chunkEnd) => nodeHours(chunk, settings, tuning, carries, seconds(chunkStart), seconds(chunkEnd)),
+    (chunk, range) => nodeHours(chunk, settings, tuning, carries, range),
     onHours,
   );
 }
@@ -165,8 +199,7 @@ function nodeHours(
   settings: NodeUsageSettings,
   tuning: Tuning,
   carries: Map<string, CounterCarry | null>,
-  fromSeconds: number,
-  toSeconds: number,
+  range: ChunkRange,
 ): EntityHourUsage[] {
   interface HostSeries {
     busy: RangeSeries[];
@@ -186,25 +219,34 @@ function nodeHours(
     }
   }
 
+  const { fromSeconds, toSeconds } = range;
+  const counterOptions = {
+    stepSeconds: tuning.stepSeconds,
+    stalenessSeconds: tuning.stalenessSeconds,
+  };
+  const steps = accumulatorFor(range, tuning);
   const rows: EntityHourUsage[] = [];
-  const counterOptions = { stepSeconds: tuning.stepSeconds, stalenessSeconds: tuning.stalenessSeconds };
   for (const host of [...hosts.keys()].sort()) {
     const entry = hosts.get(host) as HostSeries;
-    const intervalsOf = (group: 'busy' | 'idle'): StepIntervals => {
+    steps.reset();
+    (['busy', 'idle'] as const).forEach((group, channel) => {
       const key = `${host}\u0000${group}`;
       const merged = mergeSameEntity(entry[group]);
-      const result = counterIntervals(merged.times, merged.values, carries.get(key) ?? null, counterOptions);
-      carries.set(key, result.carry);
-      return result.intervals;
-    };
-    const busy = intervalsOf('busy');
-    const idle = intervalsOf('idle');
-    const busyHours = sumByHour(busy, tuning.stepSeconds, fromSeconds, toSeconds);
-    const idleHours = sumByHour(idle, tuning.stepSeconds, fromSeconds, toSeconds);
-    const covered = sumByHour(mergeIntervals([busy, idle]), tuning.stepSeconds, fromSeconds, toSeconds);
+      const carry = visitCounterIntervals(
+        merged.times,
+        merged.values,
+        carries.get(key) ?? null,
+        counterOptions,
+        (end, increase) => steps.add(channel, end, increase),
+        toSeconds,
+      );
+      carries.set(key, carry);
+    });
+    const hours = steps.hours(fromSeconds, toSeconds);
     const labelsByHour = dominantLabels([...entry.busy, ...entry.idle], tuning.stepSeconds);
 
-    for (const hour of [...covered.keys()].sort((a, b) => a - b)) {
+    for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
+      const total = hours.get(hour) as { sums: number[]; coveredSteps: number };
       const metric = labelsByHour.get(hour) ?? {};
       const labels: EntityLabels = { host };
       setLabel(labels, 'project', metric[settings.projectLabel]);
@@ -214,12 +256,12 @@ function nodeHours(
         source: 'nodes',
         entityId: host,
         hourStart: new Date(hour * 1000),
-        busySeconds: busyHours.get(hour)?.increase ?? 0,
-        idleSeconds: idleHours.get(hour)?.increase ?? 0,
+        busySeconds: total.sums[0] ?? 0,
+        idleSeconds: total.sums[1] ?? 0,
         reservedCoreSeconds: null,
         memoryGiBHours: 0,
         labels,
-        coverage: coverageOf(covered.get(hour)?.coveredSteps ?? 0, tuning.stepSeconds),
+        coverage: coverageOf(total.coveredSteps, tuning.stepSeconds),
       });
     }
   }
@@ -255,17 +297,20 @@ export async function fetchPodUsage(
   onHours: OnHours,
 ): Promise<void> {
   const tuning = resolveTuning(settings);
-  const userMatchers = [...configMatchers(settings.selector, 'source selector'), ...(settings.matchers ?? [])];
+  const userMatchers = [
+    ...configMatchers(settings.selector, 'source selector'),
+    ...(settings.matchers ?? []),
+  ];
   const range = rangeMs(tuning.stepSeconds * 1000 - 1);
   const containers = [...CONTAINER_MATCHERS, ...userMatchers];
   const cpuQuery = `sum by (namespace, pod, container) (last_over_time(${selector('container_cpu_usage_seconds_total', containers)}[${range}]))`;
   const memoryQuery = `sum by (namespace, pod) (last_over_time(${selector('container_memory_working_set_bytes', containers)}[${range}]))`;
   // Requests come from kube-state-metrics, often scraped less often: the plain selector's
   // lookback keeps the value between its scrapes. Whether the pod ran is decided by cAdvisor.
-  const requestsQuery = `sum by (namespace, pod) (${selector('kube_pod_container_resource_requests', [
-    matcher('resource', '=', 'cpu'),
-    ...userMatchers,
-  ])})`;
+  const requestsQuery = `sum by (namespace, pod) (${selector(
+    'kube_pod_container_resource_requests',
+    [matcher('resource', '=', 'cpu'), ...userMatchers],
+  )})`;
   const ownerQuery = (metric: string, by: string, lookbackSeconds: number): string =>
     `max by (${by}) (last_over_time(${selector(metric, userMatchers)}[${lookbackSeconds}s]))`;
 
@@ -276,27 +321,46 @@ export async function fetchPodUsage(
   await runChunks<PodChunk>(
     window,
     tuning,
-    async (queryStart, chunkEnd) => {
-      const lookbackSeconds = Math.round((chunkEnd.getTime() - queryStart.getTime()) / 1000) + tuning.stepSeconds;
+    async ({ queryStart, queryEnd, chunkEnd }) => {
+      const lookbackSeconds =
+        Math.round((chunkEnd.getTime() - queryStart.getTime()) / 1000) + tuning.stepSeconds;
       const [cpu, requests, memory, podOwners, replicaSetOwners, jobOwners] = await Promise.all([
-        client.rangeQuery(cpuQuery, queryStart, chunkEnd, tuning.stepSeconds),
-        client.rangeQuery(requestsQuery, queryStart, chunkEnd, tuning.stepSeconds),
-        client.rangeQuery(memoryQuery, queryStart, chunkEnd, tuning.stepSeconds),
+        client.rangeQuery(cpuQuery, queryStart, queryEnd, tuning.stepSeconds),
+        client.rangeQuery(requestsQuery, queryStart, queryEnd, tuning.stepSeconds),
+        client.rangeQuery(memoryQuery, queryStart, queryEnd, tuning.stepSeconds),
         client.vectorQuery(
-          ownerQuery('kube_pod_owner', 'namespace, pod, owner_kind, owner_name, owner_is_controller', lookbackSeconds),
+          ownerQuery(
+            'kube_pod_owner',
+            'namespace, pod, owner_kind, owner_name, owner_is_controller',
+            lookbackSeconds,
+          ),
           chunkEnd,
         ),
-        client.vectorQuery(ownerQuery('kube_replicaset_owner', 'namespace, replicaset, owner_kind, owner_name', lookbackSeconds), chunkEnd),
-        client.vectorQuery(ownerQuery('kube_job_owner', 'namespace, job_name, owner_kind, owner_name', lookbackSeconds), chunkEnd),
+        client.vectorQuery(
+          ownerQuery(
+            'kube_replicaset_owner',
+            'namespace, replicaset, owner_kind, owner_name',
+            lookbackSeconds,
+          ),
+          chunkEnd,
+        ),
+        client.vectorQuery(
+          ownerQuery(
+            'kube_job_owner',
+            'namespace, job_name, owner_kind, owner_name',
+            lookbackSeconds,
+          ),
+          chunkEnd,
+        ),
       ]);
       return {
         data: { cpu, requests, memory, podOwners, replicaSetOwners, jobOwners },
         points: countPoints(cpu) + countPoints(requests) + countPoints(memory),
       };
     },
-    (chunk, chunkStart, chunkEnd) => {
+    (chunk, range) => {
       learnOwners(owners, chunk);
-      return podHours(chunk, tuning, carries, gaugeCarries, owners, seconds(chunkStart), seconds(chunkEnd));
+      return podHours(chunk, tuning, carries, gaugeCarries, owners, range);
     },
     onHours,
   );
@@ -309,10 +373,10 @@ function podHours(
   carries: Map<string, CounterCarry | null>,
   gaugeCarries: Map<string, { timeSeconds: number; value: number } | null>,
   owners: OwnerState,
-  fromSeconds: number,
-  toSeconds: number,
+  range: ChunkRange,
 ): EntityHourUsage[] {
   const step = tuning.stepSeconds;
+  const { fromSeconds, toSeconds } = range;
   const counterOptions = { stepSeconds: step, stalenessSeconds: tuning.stalenessSeconds };
   const containersByPod = new Map<string, Map<string, RangeSeries[]>>();
   for (const item of chunk.cpu) {
@@ -340,67 +404,78 @@ function podHours(
   const requestsByPod = byPod(chunk.requests);
   const memoryByPod = byPod(chunk.memory);
   const empty = new Float64Array(0);
+  const steps = accumulatorFor(range, tuning);
 
   const rows: EntityHourUsage[] = [];
   for (const podKey of [...containersByPod.keys()].sort()) {
     const containers = containersByPod.get(podKey) as Map<string, RangeSeries[]>;
-    const lists: StepIntervals[] = [];
+    // The pod ran during the steps any of its containers covered; busy is their sum.
+    steps.reset();
     for (const [container, seriesList] of containers) {
       const key = `${podKey}\u0000${container}`;
       const merged = mergeSameEntity(seriesList);
-      const result = counterIntervals(merged.times, merged.values, carries.get(key) ?? null, counterOptions);
-      carries.set(key, result.carry);
-      lists.push(result.intervals);
+      const carry = visitCounterIntervals(
+        merged.times,
+        merged.values,
+        carries.get(key) ?? null,
+        counterOptions,
+        (end, increase) => steps.add(0, end, increase),
+        toSeconds,
+      );
+      carries.set(key, carry);
     }
-    const intervals = mergeIntervals(lists);
 
-    const requestSeries = requestsByPod.get(podKey);
+    const gauge = (series: RangeSeries | undefined, key: string): GaugeCursor =>
+      new GaugeCursor(
+        series?.times ?? empty,
+        series?.values ?? empty,
+        tuning.stalenessSeconds,
+        gaugeCarries.get(key) ?? null,
+      );
     const requestKey = `${podKey}\u0000requests`;
-    const requests = new GaugeCursor(
-      requestSeries?.times ?? empty,
-      requestSeries?.values ?? empty,
-      tuning.stalenessSeconds,
-      gaugeCarries.get(requestKey) ?? null,
-    );
-    const memorySeries = memoryByPod.get(podKey);
     const memoryKey = `${podKey}\u0000memory`;
-    const memory = new GaugeCursor(
-      memorySeries?.times ?? empty,
-      memorySeries?.values ?? empty,
-      tuning.stalenessSeconds,
-      gaugeCarries.get(memoryKey) ?? null,
-    );
+    const requests = gauge(requestsByPod.get(podKey), requestKey);
+    const memory = gauge(memoryByPod.get(podKey), memoryKey);
 
-    const hours = new Map<number, { busy: number; reserved: number; memoryByteSeconds: number; covered: number }>();
-    for (let index = 0; index < intervals.ends.length; index++) {
-      const end = intervals.ends[index] as number;
-      const hour = hourOfInterval(end, step);
-      // Values before the window only establish each series' starting point.
+    const hours = new Map<
+      number,
+      { busy: number; reserved: number; memoryByteSeconds: number; covered: number }
+    >();
+    const busy = steps.sums[0] as Float64Array;
+    const { first, last } = steps.activeRange(fromSeconds, toSeconds);
+    for (let index = first; index <= last; index++) {
+      if (steps.covered[index] !== 1) continue;
+      const end = steps.endOf(index);
       let requestCores = requests.valueAt(end);
       let workingSetBytes = memory.valueAt(end);
-      if (hour < fromSeconds || hour >= toSeconds) continue;
       // kube-state-metrics may report a new pod a scrape late; its first value applies.
       if (Number.isNaN(requestCores)) requestCores = requests.firstValueFrom(end);
       if (Number.isNaN(workingSetBytes)) workingSetBytes = memory.firstValueFrom(end);
+      const hour = hourOfInterval(end, step);
       let total = hours.get(hour);
       if (total === undefined) {
         total = { busy: 0, reserved: 0, memoryByteSeconds: 0, covered: 0 };
         hours.set(hour, total);
       }
-      total.busy += intervals.increases[index] as number;
+      total.busy += busy[index] as number;
       total.covered += 1;
       if (Number.isFinite(requestCores)) total.reserved += requestCores * step;
       if (Number.isFinite(workingSetBytes)) total.memoryByteSeconds += workingSetBytes * step;
     }
-    gaugeCarries.set(requestKey, requests.carry());
-    gaugeCarries.set(memoryKey, memory.carry());
+    gaugeCarries.set(requestKey, requests.carry(toSeconds));
+    gaugeCarries.set(memoryKey, memory.carry(toSeconds));
 
     const slash = podKey.indexOf('/');
     const namespace = podKey.slice(0, slash);
     const pod = podKey.slice(slash + 1);
     const workload = resolveWorkload(owners, namespace, pod);
     for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
-      const total = hours.get(hour) as { busy: number; reserved: number; memoryByteSeconds: number; covered: number };
+      const total = hours.get(hour) as {
+        busy: number;
+        reserved: number;
+        memoryByteSeconds: number;
+        covered: number;
+      };
       rows.push({
         source: 'pods',
         entityId: podKey,
@@ -420,20 +495,32 @@ function podHours(
 function learnOwners(owners: OwnerState, chunk: PodChunk): void {
   for (const { metric } of chunk.podOwners) {
     const { namespace, pod, owner_kind: kind, owner_name: name } = metric;
-    if (namespace === undefined || pod === undefined || kind === undefined || name === undefined) continue;
+    if (namespace === undefined || pod === undefined || kind === undefined || name === undefined)
+      continue;
     // kube-state-metrics reports pods without an owner as owner_kind="<none>".
     if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
     const controller = metric['owner_is_controller'] === 'true';
     const key = `${namespace}/${pod}`;
     const known = owners.pods.get(key);
     // The controller reference wins over other owner references.
-    if (known === undefined || (controller && !known.controller)) owners.pods.set(key, { kind, name, controller });
+    if (known === undefined || (controller && !known.controller))
+      owners.pods.set(key, { kind, name, controller });
   }
-  const learnParent = (samples: VectorSample[], childLabel: string, into: Map<string, { kind: string; name: string }>): void => {
+  const learnParent = (
+    samples: VectorSample[],
+    childLabel: string,
+    into: Map<string, { kind: string; name: string }>,
+  ): void => {
     for (const { metric } of samples) {
       const { namespace, owner_kind: kind, owner_name: name } = metric;
       const child = metric[childLabel];
-      if (namespace === undefined || child === undefined || kind === undefined || name === undefined) continue;
+      if (
+        namespace === undefined ||
+        child === undefined ||
+        kind === undefined ||
+        name === undefined
+      )
+        continue;
       if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
       into.set(`${namespace}/${child}`, { kind, name });
     }
@@ -443,10 +530,15 @@ function learnOwners(owners: OwnerState, chunk: PodChunk): void {
 }
 
 /** Pod → its controller, rolled up ReplicaSet → Deployment and Job → CronJob; the pod itself if none. */
-function resolveWorkload(owners: OwnerState, namespace: string, pod: string): { kind: string; name: string } {
+function resolveWorkload(
+  owners: OwnerState,
+  namespace: string,
+  pod: string,
+): { kind: string; name: string } {
   const owner = owners.pods.get(`${namespace}/${pod}`);
   if (owner === undefined) return { kind: 'Pod', name: pod };
-  const parents = owner.kind === 'ReplicaSet' ? owners.replicaSets : owner.kind === 'Job' ? owners.jobs : null;
+  const parents =
+    owner.kind === 'ReplicaSet' ? owners.replicaSets : owner.kind === 'Job' ? owners.jobs : null;
   const parent = parents?.get(`${namespace}/${owner.name}`);
   return parent ?? { kind: owner.kind, name: owner.name };
 }
@@ -455,12 +547,41 @@ function resolveWorkload(owners: OwnerState, namespace: string, pod: string): { 
  * Which node is asked for: `pods` when cAdvisor container metrics exist within the hour before
  * `at` (the server's now when omitted), else `nodes` (SPEC §1.3 `source: auto`).
  */
-export async function detectSource(client: PrometheusClient, options: { at?: Date } = {}): Promise<UsageSource> {
-  const count = await client.countSeries(selector('container_cpu_usage_seconds_total', CONTAINER_MATCHERS), {
-    ...(options.at === undefined ? {} : { time: options.at }),
-    lookbackSeconds: HOUR_SECONDS,
-  });
+export async function detectSource(
+  client: PrometheusClient,
+  options: { at?: Date } = {},
+): Promise<UsageSource> {
+  const count = await client.countSeries(
+    selector('container_cpu_usage_seconds_total', CONTAINER_MATCHERS),
+    {
+      ...(options.at === undefined ? {} : { time: options.at }),
+      lookbackSeconds: HOUR_SECONDS,
+    },
+  );
   return count > 0 ? 'pods' : 'nodes';
+}
+
+/** One chunk: the hours it hands over and the (wider) range its queries read. */
+interface ChunkRange {
+  /** Hours handed over: `[chunkStart, chunkEnd)`, in seconds too. */
+  chunkStart: Date;
+  chunkEnd: Date;
+  fromSeconds: number;
+  toSeconds: number;
+  /**
+   * Queries read `[queryStart, queryEnd]`: from the base look-back (first chunk) or the step after
+   * the previous chunk, to a staleness window past the end, so a gap straddling the chunk end is
+   * spread over the hours before it exactly as it would be in one long query.
+   */
+  queryStart: Date;
+  queryEnd: Date;
+}
+
+/** A step accumulator over a chunk's query grid. */
+function accumulatorFor(range: ChunkRange, tuning: Tuning): StepAccumulator {
+  const startSeconds = seconds(range.queryStart);
+  const steps = Math.round((seconds(range.queryEnd) - startSeconds) / tuning.stepSeconds) + 1;
+  return new StepAccumulator(startSeconds, tuning.stepSeconds, steps, 2);
 }
 
 /**
@@ -470,66 +591,89 @@ export async function detectSource(client: PrometheusClient, options: { at?: Dat
 async function runChunks<T>(
   window: UsageFetchOptions,
   tuning: Tuning,
-  fetch: (queryStart: Date, chunkEnd: Date) => Promise<Fetched<T>>,
-  toHours: (data: T, chunkStart: Date, chunkEnd: Date) => EntityHourUsage[],
+  fetch: (range: ChunkRange) => Promise<Fetched<T>>,
+  toHours: (data: T, range: ChunkRange) => EntityHourUsage[],
   onHours: OnHours,
 ): Promise<void> {
   const fromMs = window.from.getTime();
   const toMs = window.to.getTime();
   if (!isWholeHour(window.from) || !isWholeHour(window.to)) {
-    throw new InternalError(`usage window must start and end on whole UTC hours (got ${window.from.toISOString()} .. ${window.to.toISOString()})`);
+    throw new InternalError(
+      `usage window must start and end on whole UTC hours (got ${window.from.toISOString()} .. ${window.to.toISOString()})`,
+    );
   }
   if (toMs <= fromMs) return;
   const hourMs = HOUR_SECONDS * 1000;
   const stepMs = tuning.stepSeconds * 1000;
 
   interface Pending {
-    start: number;
-    end: number;
+    range: ChunkRange;
     result: Promise<Fetched<T>>;
   }
   const begin = (start: number, hours: number, first: boolean): Pending => {
     const end = Math.min(toMs, start + hours * hourMs);
-    // The first chunk reads back far enough to know every series' starting value; later chunks
-    // continue from the previous chunk's last sample (at `start`).
-    const queryStart = first ? start - tuning.baseLookbackSeconds * 1000 : start + stepMs;
-    const result = fetch(new Date(queryStart), new Date(end));
+    const range: ChunkRange = {
+      chunkStart: new Date(start),
+      chunkEnd: new Date(end),
+      fromSeconds: start / 1000,
+      toSeconds: end / 1000,
+      // The first chunk reads back far enough to know every series' starting value; later ones
+      // continue from the carries, i.e. the previous chunk's last sample at or before `start`.
+      queryStart: new Date(first ? start - tuning.baseLookbackSeconds * 1000 : start + stepMs),
+      queryEnd: new Date(end + tuning.lookaheadSeconds * 1000),
+    };
+    const result = fetch(range);
     // Rejections are handled when awaited; this only stops an "unhandled rejection" meanwhile.
     result.catch(() => undefined);
-    return { start, end, result };
+    return { range, result };
   };
 
   let current = begin(fromMs, tuning.initialChunkHours, true);
   for (;;) {
     const fetched = await current.result;
+    const { range } = current;
+    const endMs = range.chunkEnd.getTime();
     let nextHours = 0;
-    if (current.end < toMs) {
-      const hours = (current.end - current.start) / hourMs;
-      const pointsPerHour = fetched.points / hours;
+    if (endMs < toMs) {
+      const readHours = (range.queryEnd.getTime() - range.queryStart.getTime()) / hourMs;
+      const pointsPerHour = fetched.points / readHours;
       nextHours =
         pointsPerHour <= 0
           ? tuning.maxChunkHours
-          : Math.max(1, Math.min(tuning.maxChunkHours, Math.floor(tuning.maxPointsPerChunk / pointsPerHour)));
+          : Math.max(
+              1,
+              Math.min(tuning.maxChunkHours, Math.floor(tuning.maxPointsPerChunk / pointsPerHour)),
+            );
     }
-    const ahead = nextHours > 0 && tuning.prefetch ? begin(current.end, nextHours, false) : null;
-    const rows = toHours(fetched.data, new Date(current.start), new Date(current.end));
-    await onHours(rows, new Date(current.end));
+    const ahead = nextHours > 0 && tuning.prefetch ? begin(endMs, nextHours, false) : null;
+    const rows = toHours(fetched.data, range);
+    await onHours(rows, range.chunkEnd);
     if (nextHours === 0) return;
-    current = ahead ?? begin(current.end, nextHours, false);
+    current = ahead ?? begin(endMs, nextHours, false);
   }
 }
 
 function resolveTuning(settings: UsageFetchTuning): Tuning {
   const stepSeconds = settings.stepSeconds ?? DEFAULT_STEP_SECONDS;
   if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || HOUR_SECONDS % stepSeconds !== 0) {
-    throw new UsageError(`step ${stepSeconds} s must be a whole number of seconds that divides an hour (e.g. 15, 30, 60)`);
+    throw new UsageError(
+      `step ${stepSeconds} s must be a whole number of seconds that divides an hour (e.g. 15, 30, 60)`,
+    );
   }
   const stalenessSeconds = settings.stalenessSeconds ?? DEFAULT_STALENESS_SECONDS;
   if (!(stalenessSeconds >= stepSeconds)) {
-    throw new UsageError(`staleness window ${stalenessSeconds} s must be at least the step (${stepSeconds} s)`);
+    throw new UsageError(
+      `staleness window ${stalenessSeconds} s must be at least the step (${stepSeconds} s)`,
+    );
   }
-  const baseLookbackSeconds = Math.ceil((settings.baseLookbackSeconds ?? DEFAULT_BASE_LOOKBACK_SECONDS) / stepSeconds) * stepSeconds;
-  const stepsCap = Math.floor((MAX_STEPS_PER_QUERY * stepSeconds - baseLookbackSeconds) / HOUR_SECONDS);
+  const baseLookbackSeconds =
+    Math.ceil((settings.baseLookbackSeconds ?? DEFAULT_BASE_LOOKBACK_SECONDS) / stepSeconds) *
+    stepSeconds;
+  const lookaheadSeconds = Math.ceil(stalenessSeconds / stepSeconds) * stepSeconds;
+  // Keep the first (widest) chunk's queries within the points-per-series limit.
+  const stepsCap = Math.floor(
+    (MAX_STEPS_PER_QUERY * stepSeconds - baseLookbackSeconds - lookaheadSeconds) / HOUR_SECONDS,
+  );
   const maxChunkHours = Math.max(1, Math.min(settings.maxChunkHours ?? Infinity, stepsCap));
   return {
     stepSeconds,
@@ -539,6 +683,7 @@ function resolveTuning(settings: UsageFetchTuning): Tuning {
     initialChunkHours: Math.max(1, Math.min(maxChunkHours, settings.initialChunkHours ?? 1)),
     maxChunkHours,
     prefetch: settings.prefetch ?? true,
+    lookaheadSeconds,
   };
 }
 
@@ -546,7 +691,10 @@ function configMatchers(raw: string, where: string): MatcherText[] {
   try {
     return safeMatchers(raw);
   } catch (error) {
-    if (error instanceof UsageError) throw new ConfigError(`${where}: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }) });
+    if (error instanceof UsageError)
+      throw new ConfigError(`${where}: ${error.message}`, {
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      });
     throw error;
   }
 }
@@ -555,7 +703,10 @@ function configMatchers(raw: string, where: string): MatcherText[] {
  * One sample sequence from several series of the same entity (its labels changed, or two scrape
  * jobs report it): per timestamp the largest value, since they count the same thing.
  */
-function mergeSameEntity(list: readonly RangeSeries[]): { times: Float64Array; values: Float64Array } {
+function mergeSameEntity(list: readonly RangeSeries[]): {
+  times: Float64Array;
+  values: Float64Array;
+} {
   if (list.length === 1) {
     const only = list[0] as RangeSeries;
     return { times: only.times, values: only.values };
@@ -575,7 +726,10 @@ function mergeSameEntity(list: readonly RangeSeries[]): { times: Float64Array; v
 }
 
 /** For each hour, the label set of the series with the most samples in it (ties: the later one). */
-function dominantLabels(list: readonly RangeSeries[], stepSeconds: number): Map<number, Record<string, string>> {
+function dominantLabels(
+  list: readonly RangeSeries[],
+  stepSeconds: number,
+): Map<number, Record<string, string>> {
   const best = new Map<number, { count: number; metric: Record<string, string> }>();
   for (const item of list) {
     const counts = new Map<number, number>();
@@ -585,13 +739,18 @@ function dominantLabels(list: readonly RangeSeries[], stepSeconds: number): Map<
     }
     for (const [hour, count] of counts) {
       const known = best.get(hour);
-      if (known === undefined || count >= known.count) best.set(hour, { count, metric: item.metric });
+      if (known === undefined || count >= known.count)
+        best.set(hour, { count, metric: item.metric });
     }
   }
   return new Map([...best].map(([hour, { metric }]) => [hour, metric]));
 }
 
-function setLabel(labels: EntityLabels, key: 'project' | 'machine' | 'owner', value: string | undefined): void {
+function setLabel(
+  labels: EntityLabels,
+  key: 'project' | 'machine' | 'owner',
+  value: string | undefined,
+): void {
   if (value !== undefined && value !== '') labels[key] = value;
 }
 

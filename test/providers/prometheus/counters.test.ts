@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { StepIntervals } from '../../../src/core/counters.js';
-import { GaugeCursor, counterIntervals, hourOfInterval, mergeIntervals, sumByHour } from '../../../src/core/counters.js';
+import {
+  GaugeCursor,
+  counterIntervals,
+  hourOfInterval,
+  mergeIntervals,
+  sumByHour,
+} from '../../../src/core/counters.js';
 
 // A 15-minute grid keeps hand computations short: four steps per hour. Hour 0 = [0, 3600).
 const options = { stepSeconds: 900, stalenessSeconds: 1800 };
 
-function hourly(times: number[], values: number[], carry: { timeSeconds: number; value: number } | null, from = 0, to = 4 * 3600) {
+function hourly(
+  times: number[],
+  values: number[],
+  carry: { timeSeconds: number; value: number } | null,
+  from = 0,
+  to = 4 * 3600,
+) {
   const { intervals } = counterIntervals(times, values, carry, options);
   return Object.fromEntries(
     [...sumByHour(intervals, options.stepSeconds, from, to)].map(([hour, total]) => [hour, total]),
@@ -26,7 +38,9 @@ describe('counterIntervals + sumByHour', () => {
   it('treats a drop as a counter reset and counts the new value', () => {
     // Carry (-900, 90). Increments: (−900,0] +10 (hour −3600), (0,900] +10, (900,1800] reset → +5,
     // (1800,2700] +10. Hour 0 = 10 + 5 + 10 = 25 over 3 steps.
-    expect(hourly([0, 900, 1800, 2700], [100, 110, 5, 15], { timeSeconds: -900, value: 90 })).toEqual({
+    expect(
+      hourly([0, 900, 1800, 2700], [100, 110, 5, 15], { timeSeconds: -900, value: 90 }),
+    ).toEqual({
       0: { increase: 25, coveredSteps: 3 },
     });
   });
@@ -68,7 +82,12 @@ describe('counterIntervals + sumByHour', () => {
 
   it('covers the steps of a short outage before a reset but puts the restart usage on the last step', () => {
     // Carry (0, 500); back at 2700 with 30 after a 2700 s outage, within a 3600 s staleness window.
-    const { intervals } = counterIntervals([2700], [30], { timeSeconds: 0, value: 500 }, { stepSeconds: 900, stalenessSeconds: 3600 });
+    const { intervals } = counterIntervals(
+      [2700],
+      [30],
+      { timeSeconds: 0, value: 500 },
+      { stepSeconds: 900, stalenessSeconds: 3600 },
+    );
     // Steps (0,900] and (900,1800] covered with 0, (1800,2700] gets the 30 since the restart.
     expect(intervals).toEqual({ ends: [900, 1800, 2700], increases: [0, 0, 30] });
   });
@@ -82,7 +101,9 @@ describe('counterIntervals + sumByHour', () => {
     // (2700,3600] ends on the boundary and belongs to hour 0, not hour 3600.
     expect(hourOfInterval(3600, 900)).toBe(0);
     expect(hourOfInterval(4500, 900)).toBe(3600);
-    expect(hourly([3600], [42], { timeSeconds: 2700, value: 40 })).toEqual({ 0: { increase: 2, coveredSteps: 1 } });
+    expect(hourly([3600], [42], { timeSeconds: 2700, value: 40 })).toEqual({
+      0: { increase: 2, coveredSteps: 1 },
+    });
   });
 
   it('gives the same hours whether a series is processed in one piece or in chunks with a carry', () => {
@@ -100,21 +121,36 @@ describe('counterIntervals + sumByHour', () => {
 
   it('adds up over hours to the total increase with resets (telescoping)', () => {
     // Values 0, 3, 9, reset to 2, 8, 8, 20, 21, 30: total increase = 9 + 2 + (30 − 2) = 39.
-    const { intervals } = counterIntervals([0, 900, 1800, 2700, 3600, 4500, 5400, 6300, 7200], [0, 3, 9, 2, 8, 8, 20, 21, 30], null, options);
-    const total = [...sumByHour(intervals, 900, -3600, 3 * 3600).values()].reduce((sum, hour) => sum + hour.increase, 0);
+    const { intervals } = counterIntervals(
+      [0, 900, 1800, 2700, 3600, 4500, 5400, 6300, 7200],
+      [0, 3, 9, 2, 8, 8, 20, 21, 30],
+      null,
+      options,
+    );
+    const total = [...sumByHour(intervals, 900, -3600, 3 * 3600).values()].reduce(
+      (sum, hour) => sum + hour.increase,
+      0,
+    );
     expect(total).toBe(39);
   });
 
   it('skips non-finite and repeated samples', () => {
     // NaN at 900 is ignored, so 1800 continues from 0 → +4 spread over two steps; the repeated 1800 is dropped.
-    const { intervals, carry } = counterIntervals([900, 1800, 1800], [Number.NaN, 4, 99], { timeSeconds: 0, value: 0 }, options);
+    const { intervals, carry } = counterIntervals(
+      [900, 1800, 1800],
+      [Number.NaN, 4, 99],
+      { timeSeconds: 0, value: 0 },
+      options,
+    );
     expect(intervals).toEqual({ ends: [900, 1800], increases: [2, 2] });
     expect(carry).toEqual({ timeSeconds: 1800, value: 4 });
   });
 
   it('keeps only hours inside the window', () => {
     const intervals: StepIntervals = { ends: [900, 4500, 8100], increases: [1, 2, 4] };
-    expect([...sumByHour(intervals, 900, 3600, 7200).entries()]).toEqual([[3600, { increase: 2, coveredSteps: 1 }]]);
+    expect([...sumByHour(intervals, 900, 3600, 7200).entries()]).toEqual([
+      [3600, { increase: 2, coveredSteps: 1 }],
+    ]);
   });
 });
 
