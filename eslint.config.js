@@ -83,6 +83,7 @@ export default tseslint.config(
         URL: 'readonly',
         performance: 'readonly',
         setTimeout: 'readonly',
+        fetch: 'readonly',
       },
     },
   },

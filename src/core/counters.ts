@@ -1,11 +1,12 @@
 /**
  * Exact hourly increases of Prometheus counters, computed from samples.
  *
- * Why not PromQL `increase()`: it extrapolates towards the edges of the window (a 20-minute CI
- * pod comes out ~12 % too high) and Prometheus 2.x and 3.x disagree on whether a sample exactly on
- * the window's left edge belongs to it (reference/prometheus.md §1.6, §5.1). Here the hourly
- * value is the sum of differences of consecutive samples whose interval lies in the hour, so the
- * hours of a month add up exactly to the counter's total increase, on any backend.
+ * Why not PromQL `increase()`: it extrapolates towards the edges of the window and ignores what a
+ * series counted before its first sample in the window, so short-lived pods (CI jobs) come out too
+ * high or too low depending on scrape timing; and Prometheus 2.x and 3.x disagree on whether a
+ * sample exactly on the window's left edge belongs to it (reference/prometheus.md §1.6, §5.1).
+ * Here the hourly value is the sum of differences of consecutive samples whose interval lies in
+ * the hour, so the hours of a month add up exactly to the counter's total increase, on any backend.
  *
  * Model. Samples sit on a grid of `stepSeconds`. The step interval ending at sample time `t` is
  * `(t − step, t]` and belongs to the UTC hour containing `t − step`. For each sample:
@@ -250,8 +251,7 @@ export class GaugeCursor {
     let index = Math.max(this.index, this.aheadIndex);
     while (
       index < this.times.length &&
-      ((this.times[index] as number) < timeSeconds ||
-        !Number.isFinite(this.values[index] as number))
+      ((this.times[index] as number) < timeSeconds || !Number.isFinite(this.values[index]))
     ) {
       index++;
     }

@@ -8,8 +8,10 @@
  * - node_exporter workspaces with several CPUs and modes user/system/iowait/idle, labelled
  *   cloud_project_name/machine_name/owner/instance, job="node"; one reboots (counter reset after a
  *   2¼-minute outage), one is switched off for over two hours (an hour with no samples at all),
- *   one is created mid-window, one deleted, one changes owner, one has a machine name with quotes
- *   and a backslash; plus a `job="decoy"` host that the `job="node"` selector must exclude.
+ *   one is created mid-window, one deleted, one changes owner at 20 past an hour, one has a
+ *   machine name with quotes and a backslash; two miss scrapes while their counters keep running
+ *   (across the window start, and across an hour boundary); plus a `job="decoy"` host that the
+ *   `job="node"` selector must exclude.
  * - cAdvisor containers, including the pod-level `container=""` cgroup, the `container="POD"`
  *   pause container and the root cgroup, which must all be ignored; working-set memory.
  * - kube-state-metrics requests, `kube_pod_owner`, `kube_replicaset_owner`, `kube_job_owner`:
@@ -248,7 +250,8 @@ export function generatePromFixture(
     : 1;
 
   const random = (a: number, b: number, c: number, d: number): number => hashUnit(seed, a, b, c, d);
-  const at = (offsetSeconds: number): number => start + offsetSeconds;
+  // Scenario times are given for a 15 s grid; with a coarser scrape interval they snap to it.
+  const at = (offsetSeconds: number): number => start + Math.round(offsetSeconds / step) * step;
   const hourOf = (time: number): number => Math.floor((time - step) / HOUR) * HOUR;
   const inWindow = (hour: number): boolean => hour >= start && hour < end;
   const truth = new Map<string, EntityHourUsage>();

@@ -9,6 +9,12 @@
  * hour-aligned chunks sized to the data actually returned, so memory stays bounded, and each
  * chunk's hours are handed to the caller before the next is processed, so `track` can commit
  * chunk by chunk. The next chunk is already being fetched while one is processed.
+ *
+ * Chunk edges never change a number: the first chunk reads an hour before `from` so every
+ * series starts from its real value, counters and gauges carry their last sample from one chunk
+ * to the next, and each chunk also reads a staleness window past its end, so missed scrapes
+ * around the boundary are spread over the hours on both sides exactly as in one long query.
+ * Hence the query ranges of consecutive chunks overlap by that window (5 minutes by default).
  */
 import { ConfigError, InternalError, UsageError } from '../../errors.js';
 import type { CounterCarry } from '../../core/counters.js';
@@ -544,8 +550,8 @@ function resolveWorkload(
 }
 
 /**
- * Which node is asked for: `pods` when cAdvisor container metrics exist within the hour before
- * `at` (the server's now when omitted), else `nodes` (SPEC §1.3 `source: auto`).
+ * The source `auto` resolves to (SPEC §1.3): `pods` when cAdvisor container metrics exist within
+ * the hour before `at` (the server's now when omitted), else `nodes`.
  */
 export async function detectSource(
   client: PrometheusClient,

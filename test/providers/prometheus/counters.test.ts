@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { StepIntervals } from '../../../src/core/counters.js';
 import {
   GaugeCursor,
+  StepAccumulator,
   counterIntervals,
   hourOfInterval,
   mergeIntervals,
   sumByHour,
+  visitCounterIntervals,
 } from '../../../src/core/counters.js';
 
 // A 15-minute grid keeps hand computations short: four steps per hour. Hour 0 = [0, 3600).
@@ -154,6 +156,77 @@ describe('counterIntervals + sumByHour', () => {
   });
 });
 
+describe('look-ahead past the chunk end', () => {
+  it('spreads a gap straddling the chunk end but carries the last sample before it', () => {
+    // Chunk ends at 3600. Samples 2700 → 100, then nothing until 5400 → 160 (gap 2700 ≤ staleness
+    // 3600): 60 spread over (2700,3600], (3600,4500], (4500,5400] = 20 each. The carry stays at
+    // 2700 so the next chunk repeats the spread and keeps the steps after 3600.
+    const lookahead = { stepSeconds: 900, stalenessSeconds: 3600 };
+    const first = counterIntervals(
+      [2700, 5400],
+      [100, 160],
+      { timeSeconds: 1800, value: 90 },
+      lookahead,
+      3600,
+    );
+    expect(first.carry).toEqual({ timeSeconds: 2700, value: 100 });
+    expect([...sumByHour(first.intervals, 900, 0, 3600)]).toEqual([
+      [0, { increase: 30, coveredSteps: 2 }],
+    ]);
+    const second = counterIntervals([5400], [160], first.carry, lookahead, 7200);
+    expect([...sumByHour(second.intervals, 900, 3600, 7200)]).toEqual([
+      [3600, { increase: 40, coveredSteps: 2 }],
+    ]);
+    // 30 + 40 = 70 = 160 − 90: nothing lost or counted twice at the chunk boundary.
+  });
+
+  it('visits intervals in time order', () => {
+    const seen: Array<[number, number]> = [];
+    visitCounterIntervals(
+      [900, 2700],
+      [5, 9],
+      { timeSeconds: 0, value: 1 },
+      options,
+      (end, increase) => seen.push([end, increase]),
+    );
+    expect(seen).toEqual([
+      [900, 4],
+      [1800, 2],
+      [2700, 2],
+    ]);
+  });
+});
+
+describe('StepAccumulator', () => {
+  it('sums channels per step, unions coverage and groups by hour', () => {
+    // Grid from 0 every 900 s, 9 steps (0 … 7200).
+    const steps = new StepAccumulator(0, 900, 9, 2);
+    steps.add(0, 900, 1);
+    steps.add(1, 900, 10);
+    steps.add(0, 1800, 2);
+    steps.add(1, 4500, 20);
+    steps.add(0, -900, 99); // before the grid: an hour already handed over
+    steps.add(0, 9000, 99); // after the grid
+    expect([...steps.hours(0, 7200)]).toEqual([
+      [0, { sums: [3, 10], coveredSteps: 2 }],
+      [3600, { sums: [0, 20], coveredSteps: 1 }],
+    ]);
+    // Only hours inside the window: the step ending at 900 is in hour 0, outside [3600, 7200).
+    expect([...steps.hours(3600, 7200)]).toEqual([[3600, { sums: [0, 20], coveredSteps: 1 }]]);
+    expect(steps.activeRange(0, 7200)).toEqual({ first: 1, last: 5 });
+  });
+
+  it('starts clean after reset', () => {
+    const steps = new StepAccumulator(0, 900, 9, 1);
+    steps.add(0, 1800, 5);
+    steps.reset();
+    expect(steps.hours(0, 7200).size).toBe(0);
+    expect([...steps.covered]).toEqual(new Array(9).fill(0));
+    steps.add(0, 2700, 7);
+    expect([...steps.hours(0, 7200)]).toEqual([[0, { sums: [7], coveredSteps: 1 }]]);
+  });
+});
+
 describe('mergeIntervals', () => {
   it('adds increases of the same step and covers each step once', () => {
     const app: StepIntervals = { ends: [900, 1800, 2700], increases: [1, 2, 3] };
@@ -187,6 +260,11 @@ describe('GaugeCursor', () => {
     const cursor = new GaugeCursor([300], [3], 150, { timeSeconds: 200, value: 2 });
     expect(cursor.valueAt(250)).toBe(2);
     expect(cursor.carry()).toEqual({ timeSeconds: 300, value: 3 });
+  });
+
+  it('carries the last sample at or before the chunk end, ignoring the look-ahead', () => {
+    const cursor = new GaugeCursor([100, 200, 300], [1, 2, 3], 150);
+    expect(cursor.carry(250)).toEqual({ timeSeconds: 200, value: 2 });
   });
 
   it('finds a value reported after the time asked for', () => {
