@@ -37,6 +37,7 @@ const { values: flags } = parseArgs({
     step: { type: 'string', default: '60' },
     runs: { type: 'string', default: '2' },
     fresh: { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
   },
 });
 const entities = Number(flags.entities);
@@ -45,6 +46,13 @@ const stepSeconds = Number(flags.step);
 const runs = Math.max(1, Number(flags.runs));
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'bin', 'carbonctl.js');
+/**
+ * `--pin`: Prometheus on CPU 0, track and curl on CPU 1, as if server and client were separate
+ * machines. Without it they share every CPU, so track's own CPU time competes with the server's
+ * while curl's hardly does.
+ */
+const pinned = (cpu, command, args) =>
+  flags.pin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
 
 for (const tool of ['prometheus', 'promtool', 'curl']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
@@ -155,8 +163,7 @@ const prometheusUrl = `http://127.0.0.1:${port}`;
 const configFile = join(cacheDir, 'prometheus.yml');
 writeFileSync(configFile, 'global:\n  scrape_interval: 15s\n');
 const prometheus = spawn(
-  'prometheus',
-  [
+  ...pinned(0, 'prometheus', [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${dataDir}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -164,7 +171,7 @@ const prometheus = spawn(
     // The backfilled blocks are a day each; no compaction may run during the measurements.
     '--storage.tsdb.max-block-duration=24h',
     '--log.level=error',
-  ],
+  ]),
   { stdio: ['ignore', 'ignore', 'inherit'] },
 );
 process.on('exit', () => prometheus.kill('SIGKILL'));
@@ -219,8 +226,7 @@ function runTrack(windowEnd, extra = []) {
   rmSync(`${ledger}-shm`, { force: true });
   const started = process.hrtime.bigint();
   const result = spawnSync(
-    '/usr/bin/time',
-    [
+    ...pinned(1, '/usr/bin/time', [
       '-v',
       process.execPath,
       bin,
@@ -232,7 +238,7 @@ function runTrack(windowEnd, extra = []) {
       '-o',
       'json',
       ...extra,
-    ],
+    ]),
     {
       encoding: 'utf8',
       maxBuffer: 1 << 30,
@@ -250,10 +256,14 @@ function runTrack(windowEnd, extra = []) {
   if (result.status !== 0)
     throw new Error(`track exited ${result.status}:\n${result.stderr.slice(-3000)}`);
   const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
+  const cpuSeconds =
+    Number(/User time \(seconds\): ([\d.]+)/.exec(result.stderr)?.[1]) +
+    Number(/System time \(seconds\): ([\d.]+)/.exec(result.stderr)?.[1]);
   const data = JSON.parse(result.stdout);
   return {
     wallMs,
     rssMb: rssKb / 1024,
+    cpuSeconds,
     stderr: result.stderr,
     tracked: data.tracked_count,
     rows: data.clusters[0].rows,
@@ -313,7 +323,7 @@ function curlArgs(requests) {
 }
 
 function runCurl(args) {
-  const result = spawnSync('curl', args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const result = spawnSync(...pinned(1, 'curl', args), { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`curl exited ${result.status}: ${result.stderr}`);
   return result.stdout
     .trim()
@@ -351,25 +361,36 @@ log(
 const samples = {
   track: [],
   trackRss: [],
+  trackCpu: [],
   halfTrack: [],
   halfRss: [],
   curlSequential: [],
   curlPerChunk: [],
+  serverCpuTrack: [],
+  serverCpuCurl: [],
+};
+/** Runs `measure` and records the CPU seconds Prometheus spent meanwhile in `into`. */
+const withServerCpu = (into, measure) => {
+  const before = prometheusCpu();
+  const result = measure();
+  into.push(prometheusCpu() - before);
+  return result;
 };
 let bytes = 0;
 for (let index = 0; index < runs; index++) {
-  const sequential = curlSequential(groups);
+  const sequential = withServerCpu(samples.serverCpuCurl, () => curlSequential(groups));
   samples.curlSequential.push(sequential.wallMs);
   bytes = sequential.bytes;
-  const full = runTrack(to);
+  const full = withServerCpu(samples.serverCpuTrack, () => runTrack(to));
   samples.track.push(full.wallMs);
   samples.trackRss.push(full.rssMb);
+  samples.trackCpu.push(full.cpuSeconds);
   samples.curlPerChunk.push(curlPerChunk(groups).wallMs);
   const halfRun = runTrack(half);
   samples.halfTrack.push(halfRun.wallMs);
   samples.halfRss.push(halfRun.rssMb);
   log(
-    `run ${index + 1}/${runs}: track ${seconds(full.wallMs)} (${full.rssMb.toFixed(0)} MB), curl sequential ${seconds(sequential.wallMs)}, curl per chunk ${seconds(samples.curlPerChunk.at(-1))}, half-window track ${seconds(halfRun.wallMs)} (${halfRun.rssMb.toFixed(0)} MB)`,
+    `run ${index + 1}/${runs}: track ${seconds(full.wallMs)} (${full.rssMb.toFixed(0)} MB, ${full.cpuSeconds.toFixed(1)} CPU s), curl sequential ${seconds(sequential.wallMs)}, curl per chunk ${seconds(samples.curlPerChunk.at(-1))}, half-window track ${seconds(halfRun.wallMs)} (${halfRun.rssMb.toFixed(0)} MB)`,
   );
 }
 
@@ -383,7 +404,7 @@ const rss = Math.max(...samples.trackRss);
 const halfRss = Math.max(...samples.halfRss);
 const verdict = (ok) => (ok ? 'ok' : 'MISSED');
 console.log(
-  `track backfill benchmark (node ${process.version}, ${process.platform}, Prometheus from the Debian package)`,
+  `track backfill benchmark (node ${process.version}, ${process.platform}, Prometheus from the Debian package${flags.pin ? '; Prometheus pinned to CPU 0, track and curl to CPU 1' : ''})`,
 );
 console.log(
   `data: ${entities} workspaces × ${days} days at a ${stepSeconds} s scrape interval, ${meta.samples.toLocaleString('en')} samples`,
@@ -397,6 +418,9 @@ console.log(
 );
 console.log(
   `curl, same queries, track's concurrency${seconds(perChunkMs).padStart(10)}   track / curl = ${(trackMs / perChunkMs).toFixed(2)}×  ${verdict(trackMs / perChunkMs <= 1.3)} (target ≤ 1.3×)`,
+);
+console.log(
+  `CPU seconds: track ${median(samples.trackCpu).toFixed(1)}; Prometheus ${median(samples.serverCpuTrack).toFixed(1)} serving track, ${median(samples.serverCpuCurl).toFixed(1)} serving curl (in sequence)`,
 );
 console.log(
   `track max RSS, whole window            ${`${rss.toFixed(0)} MB`.padStart(10)}   ${verdict(rss < 300)} (target < 300 MB)`,

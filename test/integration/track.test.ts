@@ -439,6 +439,12 @@ describe.skipIf(binaries === null)(
       const first = await track(dir, ['--source', 'nodes', ...window, '-o', 'json']);
       expect(first.code).toBe(0);
       const once = dumpLedger(ledgerPath(dir));
+      // Rows are stamped with the run's injected clock, not the wall clock, so a re-run at the
+      // same instant can leave them exactly as they were.
+      const stamps = new Set(
+        (once[0] as Array<{ tracked_at_s: number }>).map((row) => row.tracked_at_s),
+      );
+      expect([...stamps]).toEqual([Math.floor(now.getTime() / 1000)]);
       const aggregateOnce = withLedger(dir, (ledger) => ({
         rows: ledger.countRows(),
         entities: ledger.entityCount(),

@@ -303,7 +303,8 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const options = parseOptions(invocation.opts, settings.timezone);
   const clusters = selectClusters(settings, options.cluster);
   const ledgerPath = settings.ledger ?? '';
-  const ledger = options.dryRun ? null : openLedger(ledgerPath);
+  // The context's clock stamps tracked_at and lock times, so a run at a given `now` is reproducible.
+  const ledger = options.dryRun ? null : openLedger(ledgerPath, { clock: () => context.now() });
   if (ledger) context.onDispose(() => ledger.close());
 
   const totals = new Map<string, EntityTotal>();
