@@ -210,20 +210,7 @@ export function footprintOfHours(
   hours: readonly HourActivity[],
   factors: MethodologyFactors,
 ): HoursFootprint {
-  const total: HoursFootprint = {
-    co2eGrams: 0,
-    energyKwh: 0,
-    cost: 0,
-    busySeconds: 0,
-    idleSeconds: 0,
-    memoryGiBHours: 0,
-    energyItKwh: 0,
-    scope2LocationGrams: 0,
-    scope2MarketGrams: 0,
-    scope3EmbodiedGrams: 0,
-    meanIntensityGPerKwh: null,
-    estimationReasons: [],
-  };
+  const total = emptyFootprint();
   const reasons = new Set<string>();
   for (const hour of hours) {
     const footprint = computeFootprint(hour.activity, hour.intensityGPerKwh, factors);
@@ -238,6 +225,47 @@ export function footprintOfHours(
     total.co2eGrams += footprint.totalGrams;
     total.cost += footprint.cost;
     for (const reason of footprint.estimationReasons) reasons.add(reason);
+  }
+  total.meanIntensityGPerKwh =
+    total.energyKwh > 0 ? total.scope2LocationGrams / total.energyKwh : null;
+  total.estimationReasons = [...reasons].sort();
+  return total;
+}
+
+/** A footprint of nothing: the starting point of sums. */
+function emptyFootprint(): HoursFootprint {
+  return {
+    co2eGrams: 0,
+    energyKwh: 0,
+    cost: 0,
+    busySeconds: 0,
+    idleSeconds: 0,
+    memoryGiBHours: 0,
+    energyItKwh: 0,
+    scope2LocationGrams: 0,
+    scope2MarketGrams: 0,
+    scope3EmbodiedGrams: 0,
+    meanIntensityGPerKwh: null,
+    estimationReasons: [],
+  };
+}
+
+/** Adds footprints (e.g. of several clusters); the mean intensity is re-weighted by energy. */
+export function addFootprints(parts: readonly HoursFootprint[]): HoursFootprint {
+  const total = emptyFootprint();
+  const reasons = new Set<string>();
+  for (const part of parts) {
+    total.co2eGrams += part.co2eGrams;
+    total.energyKwh += part.energyKwh;
+    total.cost += part.cost;
+    total.busySeconds += part.busySeconds;
+    total.idleSeconds += part.idleSeconds;
+    total.memoryGiBHours += part.memoryGiBHours;
+    total.energyItKwh += part.energyItKwh;
+    total.scope2LocationGrams += part.scope2LocationGrams;
+    total.scope2MarketGrams += part.scope2MarketGrams;
+    total.scope3EmbodiedGrams += part.scope3EmbodiedGrams;
+    for (const reason of part.estimationReasons) reasons.add(reason);
   }
   total.meanIntensityGPerKwh =
     total.energyKwh > 0 ? total.scope2LocationGrams / total.energyKwh : null;

@@ -12,6 +12,7 @@ import {
   hourShareInWindow,
   type HoursFootprint,
   type Window,
+  addFootprints,
 } from '../../core/budget.js';
 import type { Activity } from '../../core/methodology.js';
 import type { EntityHourUsage, UsageSource } from '../../core/usage.js';
@@ -203,7 +204,7 @@ export async function measureLive(
   }
   const entityCount = parts.reduce((sum, part) => sum + part.entityCount, 0);
   return {
-    footprint: sumFootprints(parts.map((part) => part.footprint)),
+    footprint: addFootprints(parts.map((part) => part.footprint)),
     currency: currencies[0] ?? settings.cost.currency,
     clusters: parts,
     entityCount,
@@ -260,36 +261,4 @@ export async function measureOffline(
     intensityProviders: [intensities.provider],
     reasons: intensities.reasons,
   };
-}
-
-function sumFootprints(parts: readonly HoursFootprint[]): HoursFootprint {
-  const total: HoursFootprint = {
-    co2eGrams: 0,
-    energyKwh: 0,
-    cost: 0,
-    busySeconds: 0,
-    idleSeconds: 0,
-    memoryGiBHours: 0,
-    energyItKwh: 0,
-    scope2LocationGrams: 0,
-    scope2MarketGrams: 0,
-    scope3EmbodiedGrams: 0,
-    meanIntensityGPerKwh: null,
-    estimationReasons: [],
-  };
-  for (const part of parts) {
-    total.co2eGrams += part.co2eGrams;
-    total.energyKwh += part.energyKwh;
-    total.cost += part.cost;
-    total.busySeconds += part.busySeconds;
-    total.idleSeconds += part.idleSeconds;
-    total.memoryGiBHours += part.memoryGiBHours;
-    total.energyItKwh += part.energyItKwh;
-    total.scope2LocationGrams += part.scope2LocationGrams;
-    total.scope2MarketGrams += part.scope2MarketGrams;
-    total.scope3EmbodiedGrams += part.scope3EmbodiedGrams;
-  }
-  total.meanIntensityGPerKwh =
-    total.energyKwh > 0 ? total.scope2LocationGrams / total.energyKwh : null;
-  return total;
 }

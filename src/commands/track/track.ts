@@ -9,6 +9,7 @@ import { methodologyFactors } from '../../config/factors.js';
 import {
   computeFootprint,
   METHODOLOGY_VERSION,
+  type Footprint,
   type MethodologyFactors,
 } from '../../core/methodology.js';
 import { hourlyIntensity } from '../../core/intensity.js';
@@ -157,26 +158,27 @@ async function intensityByHour(
       context.io.warn(`${error.message}; using the static annual average (--allow-estimates)`);
     }
   }
-  let staticValue: { gPerKwh: number } | null = null;
-  const staticFallback = async (): Promise<{ gPerKwh: number } | null> => {
-    if (staticValue) return staticValue;
+  const hourValue = (hour: Date) => (providerError === null ? hourlyIntensity(slots, hour) : null);
+  // The static annual average is looked up only when some hour has no provider value.
+  let fallback: { gPerKwh: number } | null = null;
+  for (let t = window.from.getTime(); t < window.to.getTime(); t += HOUR_MS) {
+    if (hourValue(new Date(t)) !== null) continue;
     try {
       const { lookupStaticIntensity } = await import('../../providers/intensity/static.js');
       const zone = config.provider === 'uk' ? 'GB' : config.zone;
-      staticValue = { gPerKwh: (await lookupStaticIntensity(zone)).intensityGPerKwh };
-      return staticValue;
+      fallback = { gPerKwh: (await lookupStaticIntensity(zone)).intensityGPerKwh };
     } catch {
-      return null;
+      fallback = null;
     }
-  };
-  const fallback = await staticFallback();
+    break;
+  }
   const fixedKind: IntensityKind | null =
     provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : null;
   return {
     provider: provider.name,
     region: provider.regionLabel,
     at: (hour) => {
-      const value = providerError === null ? hourlyIntensity(slots, hour) : null;
+      const value = hourValue(hour);
       if (value) {
         const kind = fixedKind ?? value.kind;
         return {
@@ -209,13 +211,13 @@ function mergeSlots(cached: IntensitySlot[], fetched: IntensitySlot[]): Intensit
   return [...byFrom.values()].sort((a, b) => a.from.getTime() - b.from.getTime());
 }
 
-/** One ledger row for an entity-hour, priced with that hour's intensity. */
-export function ledgerRow(
+/** An entity-hour priced with that hour's intensity: its ledger row and its footprint. */
+export function priceHour(
   cluster: string,
   usage: EntityHourUsage,
   intensity: HourIntensity & { provider: string; region: string },
   factors: MethodologyFactors,
-): LedgerHourRow {
+): { row: LedgerHourRow; footprint: Footprint } {
   const footprint = computeFootprint(
     {
       busySeconds: usage.busySeconds,
@@ -225,6 +227,17 @@ export function ledgerRow(
     intensity.gPerKwh,
     factors,
   );
+  return { row: ledgerRow(cluster, usage, intensity, factors, footprint), footprint };
+}
+
+/** One ledger row for an entity-hour from its footprint. */
+function ledgerRow(
+  cluster: string,
+  usage: EntityHourUsage,
+  intensity: HourIntensity & { provider: string; region: string },
+  factors: MethodologyFactors,
+  footprint: Footprint,
+): LedgerHourRow {
   const reasons = [...new Set([...footprint.estimationReasons, ...intensity.reasons])].sort();
   return {
     cluster,
@@ -366,9 +379,9 @@ export async function execute(invocation: Invocation, context: Context): Promise
       const hoursSeen = new Set<number>();
       try {
         const onHours = (hours: EntityHourUsage[], chunkEnd: Date): void => {
-          const rows = hours.map((usage) => {
+          const priced = hours.map((usage) => {
             hoursSeen.add(usage.hourStart.getTime());
-            return ledgerRow(
+            return priceHour(
               cluster.name,
               usage,
               {
@@ -379,9 +392,10 @@ export async function execute(invocation: Invocation, context: Context): Promise
               factors,
             );
           });
+          const rows = priced.map((hour) => hour.row);
           ledger?.commitChunk(cluster.name, source, rows, chunkEnd);
           run.rowsWritten += rows.length;
-          for (const row of rows) accumulate(totals, row);
+          for (const hour of priced) accumulate(totals, hour.row, hour.footprint);
           const done = (chunkEnd.getTime() - window.from.getTime()) / HOUR_MS;
           spinner.update(
             `Tracking ${cluster.name} (${source}): ${Math.round((done / totalHours) * 100)}% (${done}/${totalHours} h)`,
@@ -537,7 +551,11 @@ export async function execute(invocation: Invocation, context: Context): Promise
   };
 }
 
-function accumulate(totals: Map<string, EntityTotal>, row: LedgerHourRow): void {
+function accumulate(
+  totals: Map<string, EntityTotal>,
+  row: LedgerHourRow,
+  footprint: Footprint,
+): void {
   const key = `${row.cluster}\u0000${row.source}\u0000${row.entityId}`;
   let total = totals.get(key);
   if (!total) {
@@ -560,16 +578,13 @@ function accumulate(totals: Map<string, EntityTotal>, row: LedgerHourRow): void 
     };
     totals.set(key, total);
   }
-  const pue = row.pue;
-  const busyKwh = (row.busySeconds * row.busyWattsPerCore * pue) / 3.6e6;
-  const idleKwh = (row.idleSeconds * row.idleWattsPerCore * pue) / 3.6e6;
   total.busySeconds += row.busySeconds;
   total.idleSeconds += row.idleSeconds;
-  total.busyKwh += busyKwh;
-  total.idleKwh += idleKwh;
+  total.busyKwh += footprint.energy.busyKwh;
+  total.idleKwh += footprint.energy.idleKwh;
   total.energyKwh += row.energyKwh;
-  total.busyGrams += busyKwh * row.intensityGPerKwh;
-  total.idleGrams += idleKwh * row.intensityGPerKwh;
+  total.busyGrams += footprint.busyGrams;
+  total.idleGrams += footprint.idleGrams;
   total.grams += row.scope2LocationGrams;
   total.cost += row.cost;
   total.hours += 1;
