@@ -10,7 +10,8 @@
  *
  * Model. Samples sit on a grid of `stepSeconds`. The step interval ending at sample time `t` is
  * `(t − step, t]` and belongs to the UTC hour containing `t − step`. For each sample:
- * - the first sample ever seen of a series counts from 0 (a pod or VM that just started);
+ * - the first sample ever seen of a series counts from 0 (a pod or VM that just started),
+ *   unless the series was already running when the data itself begins (see {@link DataStart});
  * - a sample within `stalenessSeconds` of the previous one continues the series: the difference
  *   (or, when the value dropped, the new value: a counter reset) is the increase, spread evenly
  *   over the step intervals between the two samples (missed scrapes), all of them covered;
@@ -110,6 +111,90 @@ export function visitCounterIntervals(
   }
 
   return carryAtLimit === undefined ? last : carryAtLimit;
+}
+
+/**
+ * Where the data of one fetch begins, to tell a series that *started* at its first sample from
+ * one that was already running when Prometheus's data begins (a first run whose window reaches
+ * back before retention or before Prometheus was installed). The first sample of a running series
+ * holds everything it counted since boot or container start — usage from before the data, which
+ * cannot be placed in time — so it is only the base the next sample is measured from.
+ *
+ * Rule: when the earliest sample of the fetch lies after the start of the range read (more than
+ * one step in) AND the metric as a whole (without the caller's filters) has no sample in the
+ * staleness window ending `stalenessSeconds` before it, the data begins there: every series whose
+ * first sample comes within `stalenessSeconds` of that moment was already running. A series appearing later started then and counts from 0. When
+ * data exists from the start of the range read, or the unfiltered metric has samples before the
+ * filtered series appear (a CI pod starting inside a `budget check` window), series without a
+ * sample in the base look-back are new, as before.
+ *
+ * The unfiltered check needs a query, so the caller does it: `candidate` proposes a moment,
+ * `decide` records the answer, once per fetch.
+ */
+export class DataStart {
+  private decided = false;
+  private beganSeconds: number | null = null;
+
+  /**
+   * @param readFromSeconds start of the range read (the first chunk's query start, look-back included)
+   * @param options the grid and staleness of the fetch
+   */
+  constructor(
+    private readonly readFromSeconds: number,
+    private readonly options: CounterOptions,
+  ) {}
+
+  /**
+   * Looks at a chunk's series (chunks in time order). Returns the earliest sample time when it is
+   * the first data seen and lies inside the range read: the caller must then check whether the
+   * unfiltered metric had samples just before it and call {@link decide}. Otherwise null.
+   */
+  candidate(
+    list: ReadonlyArray<{ times: ArrayLike<number>; values: ArrayLike<number> }>,
+  ): number | null {
+    if (this.decided) return null;
+    let earliest = Infinity;
+    for (const { times, values } of list) {
+      for (let index = 0; index < times.length; index++) {
+        if (!Number.isFinite(values[index])) continue;
+        earliest = Math.min(earliest, times[index] as number);
+        break;
+      }
+    }
+    if (earliest === Infinity) return null;
+    if (earliest <= this.readFromSeconds + this.options.stepSeconds) {
+      this.decide(null);
+      return null;
+    }
+    return earliest;
+  }
+
+  /** Records where the data begins (the candidate), or null when it continues from before. */
+  decide(beganSeconds: number | null): void {
+    this.decided = true;
+    this.beganSeconds = beganSeconds;
+  }
+
+  /** Where the data begins inside the range read, or null (unknown yet, or data from before). */
+  get beganAtSeconds(): number | null {
+    return this.beganSeconds;
+  }
+
+  /**
+   * The carry for a series seen for the first time: its first sample when the series was already
+   * running as the data began (so that sample is a base, not usage), else null (count from 0).
+   */
+  initialCarry(times: ArrayLike<number>, values: ArrayLike<number>): CounterCarry | null {
+    const began = this.beganSeconds;
+    if (began === null) return null;
+    for (let index = 0; index < times.length; index++) {
+      const value = values[index] as number;
+      if (!Number.isFinite(value)) continue;
+      const time = times[index] as number;
+      return time <= began + this.options.stalenessSeconds ? { timeSeconds: time, value } : null;
+    }
+    return null;
+  }
 }
 
 /** {@link visitCounterIntervals}, collecting the intervals into arrays. */

@@ -509,6 +509,11 @@ describe.skipIf(binaries === null)('track backfills over three days (real Promet
         proxy.release();
         const [one, two] = await Promise.all([first.done, second.done]);
         expect([one.code, two.code]).toEqual([0, 0]);
+        // The waiting run said so, naming the running one, instead of sitting silent.
+        expect(two.stderr).toContain(
+          `Another track of lab (nodes) is running (pid ${first.child.pid} on `,
+        );
+        expect(two.stderr).toMatch(/waiting up to \d+ s for it to finish/);
         const referenceData = JSON.parse(reference.stdout);
         for (const outcome of [one, two])
           expect(JSON.parse(outcome.stdout).workspaces).toEqual(referenceData.workspaces);

@@ -304,8 +304,9 @@ describe.skipIf(binaries === null)(
       expect(data.tracked_count).toBe(wanted.size);
       expect(data.from).toBe(fixture.start.toISOString());
       expect(data.to).toBe(fixture.end.toISOString());
-      // Every hour of the window has samples from some workspace.
-      expect(data.coverage_percent).toBe(100);
+      // Every hour of the window has samples from some workspace, but the offline host misses
+      // 03:00 between its first and last hour: 39 of 40 entity-hours.
+      expect(data.coverage_percent).toBeCloseTo((39 / 40) * 100, 9);
       expect(data.pods).toBeUndefined();
       expect(data.workspaces).toHaveLength(wanted.size);
       for (const workspace of data.workspaces) {
@@ -509,7 +510,7 @@ describe.skipIf(binaries === null)(
       const strict = await track(dir, ['--source', 'nodes', ...window, '--strict', '-o', 'json']);
       expect(strict.code).toBe(5);
       expect(strict.stderr).toMatch(
-        /coverage 83\.3% is below 100% \(--strict\): 1 hour\(s\) without samples/,
+        /coverage 83\.3% is below 100% \(--strict\): 1 hour\(s\) without any samples/,
       );
       const data = JSON.parse(strict.stdout);
       // 5 of 6 hours have samples: 5 / 6 = 83.33 %.
@@ -534,6 +535,87 @@ describe.skipIf(binaries === null)(
       );
       expect(lenient.code).toBe(0);
       expect(JSON.parse(lenient.stdout).coverage_percent).toBeCloseTo((5 / 6) * 100, 9);
+    });
+
+    it('--strict also sees one host missing an hour while the others have data (coverage per entity)', async () => {
+      const dir = labDir();
+      const strict = await track(dir, ['--source', 'nodes', ...window, '--strict', '-o', 'json']);
+      expect(strict.code).toBe(5);
+      // Every hour has samples from some host; the offline host lacks 03:00 between its first
+      // (00:00) and last (05:00) hour. The new host (from 01:00) and the deleted one are not
+      // missing outside their lives: 39 entity-hours of 40 expected = 97.5 %.
+      expect(strict.stderr).toContain(
+        "1 entity-hour(s) missing between an entity's first and last sample",
+      );
+      expect(strict.stderr).not.toContain('without any samples');
+      const data = JSON.parse(strict.stdout);
+      expect(truthOf('nodes').length).toBe(39);
+      expect(data.coverage_percent).toBeCloseTo((39 / 40) * 100, 9);
+    });
+
+    it('a first run whose default 24 h window reaches back before the data begins counts nothing from before it', async () => {
+      // The data begins 15 minutes before the fixture start (the generator's pre-roll) with
+      // counters that have run since boot: those first values are bases, not usage. Only the
+      // pre-roll's 15 minutes land in the hour before the start, at most 4 CPUs × 900 s per host.
+      const dir = labDir();
+      const first = await track(dir, ['--source', 'nodes', '-o', 'json']);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout).from).toBe(
+        new Date(fixture.end.getTime() - 24 * HOUR_MS).toISOString(),
+      );
+      const before = withLedger(dir, (ledger) =>
+        ledger.aggregate({
+          filter: { cluster: 'lab', source: 'nodes', to: fixture.start },
+          groupBy: 'entity',
+        }),
+      );
+      for (const row of before) {
+        expect(row.busySeconds + row.idleSeconds, `${row.group}`).toBeLessThanOrEqual(
+          4 * 900 + 1e-6,
+        );
+        expect(row.hours).toBe(1);
+      }
+      // From the fixture start on, the ledger is the truth, per host.
+      const wanted = expectedBy(truthOf('nodes'), (row) => row.entityId);
+      const after = withLedger(dir, (ledger) =>
+        ledger.aggregate({
+          filter: { cluster: 'lab', source: 'nodes', from: fixture.start },
+          groupBy: 'entity',
+        }),
+      );
+      expect(after.map((row) => row.group).sort()).toEqual([...wanted.keys()].sort());
+      for (const row of after) {
+        const want = wanted.get(row.group as string)!;
+        expectWithin(row.busySeconds, want.busySeconds, 1e-6, `${row.group} busy seconds`);
+        expectWithin(row.idleSeconds, want.idleSeconds, 1e-6, `${row.group} idle seconds`);
+      }
+    });
+
+    it('pods: a first default run counts nothing from before the data begins; new pods still count from 0', async () => {
+      const dir = labDir();
+      const first = await track(dir, ['--source', 'pods', '-o', 'json']);
+      expect(first.code).toBe(0);
+      const before = withLedger(dir, (ledger) =>
+        ledger.aggregate({
+          filter: { cluster: 'lab', source: 'pods', to: fixture.start },
+          groupBy: 'none',
+        }),
+      );
+      // 15 minutes of pre-roll for a handful of pods: far below one core-hour per pod.
+      for (const row of before) expect(row.busySeconds).toBeLessThan(3600 * 10);
+      const wanted = expectedBy(truthOf('pods'), (row) => row.entityId);
+      const after = withLedger(dir, (ledger) =>
+        ledger.aggregate({
+          filter: { cluster: 'lab', source: 'pods', from: fixture.start },
+          groupBy: 'entity',
+        }),
+      );
+      expect(after.map((row) => row.group).sort()).toEqual([...wanted.keys()].sort());
+      for (const row of after) {
+        const want = wanted.get(row.group as string)!;
+        // CI job pods start inside the window: their first sample's value is usage (from 0).
+        expectWithin(row.busySeconds, want.busySeconds, 1e-6, `${row.group} busy seconds`);
+      }
     });
 
     describe('against a failing "Prometheus"', () => {
@@ -624,9 +706,11 @@ describe.skipIf(binaries === null)(
       }
 
       it('HTTP 500 after the first chunk: exit 3, the first chunk committed whole, nothing of the failed one', async () => {
-        // The first chunk (00:00–01:00) is the busy and the idle query; everything after fails.
+        // The first chunk (00:00–01:00) is the busy and the idle query, then the data-start check
+        // (the fixture's data begins 15 minutes before 00:00, inside the hour read before it);
+        // everything after fails.
         const server = await faultyPrometheus(
-          2,
+          3,
           json(500, { status: 'error', errorType: 'internal', error: 'storage exploded' }),
         );
         try {

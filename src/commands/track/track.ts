@@ -300,8 +300,53 @@ interface ClusterRun {
   from: Date;
   to: Date;
   hoursWithData: number;
+  /** Entity-hours with samples. */
+  entityHours: number;
+  /** Hours from each entity's first to its last hour with samples in the window, summed. */
+  entitySpanHours: number;
   rowsWritten: number;
   upToDate: boolean;
+}
+
+/** First and last hour (epoch ms) with samples of one entity, and how many hours had them. */
+interface EntitySpan {
+  firstMs: number;
+  lastMs: number;
+  hours: number;
+}
+
+/** Counts one entity-hour with samples (each entity-hour arrives exactly once per run). */
+function noteEntityHour(spans: Map<string, EntitySpan>, entityId: string, hourMs: number): void {
+  const span = spans.get(entityId);
+  if (span === undefined) {
+    spans.set(entityId, { firstMs: hourMs, lastMs: hourMs, hours: 1 });
+    return;
+  }
+  span.firstMs = Math.min(span.firstMs, hourMs);
+  span.lastMs = Math.max(span.lastMs, hourMs);
+  span.hours += 1;
+}
+
+/**
+ * The track lock of (cluster, source). When another run holds it, says so (naming the process)
+ * before waiting, so a cron log or a terminal never sits silent.
+ */
+async function acquireLock(
+  context: Context,
+  ledger: Ledger,
+  cluster: string,
+  source: UsageSource,
+  waitMs: number,
+): Promise<() => void> {
+  const owner = { pid: process.pid, startedAt: context.now() };
+  const attempt = ledger.tryAcquireTrackLock(cluster, source, owner);
+  if (typeof attempt === 'function') return attempt;
+  // With no wait, acquireTrackLock fails at once with the error naming the holder.
+  if (waitMs <= 0) return ledger.acquireTrackLock(cluster, source, owner, waitMs);
+  context.io.notice(
+    `Another track of ${cluster} (${source}) is running (pid ${attempt.pid} on ${attempt.hostname}, since ${attempt.startedAt.toISOString()}); waiting up to ${Math.round(waitMs / 1000)} s for it to finish.`,
+  );
+  return ledger.acquireTrackLock(cluster, source, owner, waitMs);
 }
 
 /** Command entry. */
@@ -332,12 +377,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
         ? await detectSource(client, { at: context.now() })
         : cluster.source);
     const release = ledger
-      ? await ledger.acquireTrackLock(
-          cluster.name,
-          source,
-          { pid: process.pid, startedAt: context.now() },
-          options.lockWaitMs,
-        )
+      ? await acquireLock(context, ledger, cluster.name, source, options.lockWaitMs)
       : () => undefined;
     try {
       const window = trackWindow(
@@ -352,6 +392,8 @@ export async function execute(invocation: Invocation, context: Context): Promise
         from: window.from,
         to: window.to,
         hoursWithData: 0,
+        entityHours: 0,
+        entitySpanHours: 0,
         rowsWritten: 0,
         upToDate: false,
       };
@@ -377,10 +419,13 @@ export async function execute(invocation: Invocation, context: Context): Promise
         `Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`,
       );
       const hoursSeen = new Set<number>();
+      const spans = new Map<string, EntitySpan>();
       try {
         const onHours = (hours: EntityHourUsage[], chunkEnd: Date): void => {
           const priced = hours.map((usage) => {
-            hoursSeen.add(usage.hourStart.getTime());
+            const hourMs = usage.hourStart.getTime();
+            hoursSeen.add(hourMs);
+            noteEntityHour(spans, usage.entityId, hourMs);
             return priceHour(
               cluster.name,
               usage,
@@ -416,6 +461,10 @@ export async function execute(invocation: Invocation, context: Context): Promise
         spinner.stop();
       }
       run.hoursWithData = hoursSeen.size;
+      for (const span of spans.values()) {
+        run.entityHours += span.hours;
+        run.entitySpanHours += (span.lastMs - span.firstMs) / HOUR_MS + 1;
+      }
     } finally {
       release();
     }
@@ -429,7 +478,23 @@ export async function execute(invocation: Invocation, context: Context): Promise
     0,
   );
   const hoursWithData = runs.reduce((sum, r) => sum + r.hoursWithData, 0);
-  const coveragePercent = windowHours === 0 ? 100 : (hoursWithData / windowHours) * 100;
+  const entityHours = runs.reduce((sum, r) => sum + r.entityHours, 0);
+  const entitySpanHours = runs.reduce((sum, r) => sum + r.entitySpanHours, 0);
+  // Two ways data can be missing: hours in which nothing at all has samples (Prometheus down,
+  // retention), and hours in which one entity lacks samples between its first and last hour in
+  // the window (a host switched off, a broken exporter). A host created or deleted inside the
+  // window is not missing before or after it. The coverage is the worse of the two shares.
+  const hourCoverage = windowHours === 0 ? 1 : hoursWithData / windowHours;
+  const entityCoverage = entitySpanHours === 0 ? 1 : entityHours / entitySpanHours;
+  const coveragePercent = Math.min(hourCoverage, entityCoverage) * 100;
+  const gaps = [
+    windowHours > hoursWithData
+      ? `${windowHours - hoursWithData} hour(s) without any samples`
+      : null,
+    entitySpanHours > entityHours
+      ? `${entitySpanHours - entityHours} entity-hour(s) missing between an entity's first and last sample`
+      : null,
+  ].filter((text): text is string => text !== null);
   if (entities.length === 0 && runs.every((r) => !r.upToDate))
     context.io.notice('No usage samples in that window.');
   if (options.dryRun) context.io.info('Dry run: nothing was written to the ledger.');
@@ -485,7 +550,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const failure =
     options.strict && coveragePercent < 100
       ? new IncompleteDataError(
-          `coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${windowHours - hoursWithData} hour(s) without samples`,
+          `coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${gaps.join('; ')}`,
           {
             hint: 'Check the Prometheus retention and scrape gaps for those hours, or drop --strict.',
           },

@@ -19,6 +19,7 @@
 import { ConfigError, InternalError, UsageError } from '../../errors.js';
 import type { CounterCarry } from '../../core/counters.js';
 import {
+  DataStart,
   GaugeCursor,
   StepAccumulator,
   hourOfInterval,
@@ -51,7 +52,9 @@ export interface UsageFetchTuning {
   stalenessSeconds?: number;
   /**
    * How far before `from` samples are read to know each series' starting value (default 3600).
-   * A series with no sample in that time is treated as new and counted from 0.
+   * A series with no sample in that time is treated as new and counted from 0 — unless the data
+   * itself begins inside the range read: then series present from its start were already running
+   * (core/counters.ts DataStart).
    */
   baseLookbackSeconds?: number;
   /** Target number of samples per chunk over all of its range queries (default 1,000,000). */
@@ -178,6 +181,12 @@ export async function fetchNodeUsage(
   const busyQuery = modeQuery('!~');
 
   const carries = new Map<string, CounterCarry | null>();
+  const origin = dataStartFor(window, tuning);
+  // The metric without the caller's filters: whether anything was scraped before a series appears.
+  const presence = selector(
+    'node_cpu_seconds_total',
+    configMatchers(settings.selector, 'workspaces selector'),
+  );
   await runChunks<NodeChunk>(
     window,
     tuning,
@@ -186,9 +195,10 @@ export async function fetchNodeUsage(
         client.rangeQuery(busyQuery, range.queryStart, range.queryEnd, tuning.stepSeconds),
         client.rangeQuery(idleQuery, range.queryStart, range.queryEnd, tuning.stepSeconds),
       ]);
+      await locateDataStart(client, origin, [...busy, ...idle], presence, tuning);
       return { data: { busy, idle }, points: countPoints(busy) + countPoints(idle) };
     },
-    (chunk, range) => nodeHours(chunk, settings, tuning, carries, range),
+    (chunk, range) => nodeHours(chunk, settings, tuning, carries, origin, range),
     onHours,
   );
 }
@@ -205,6 +215,7 @@ function nodeHours(
   settings: NodeUsageSettings,
   tuning: Tuning,
   carries: Map<string, CounterCarry | null>,
+  origin: DataStart,
   range: ChunkRange,
 ): EntityHourUsage[] {
   interface HostSeries {
@@ -241,7 +252,7 @@ function nodeHours(
       const carry = visitCounterIntervals(
         merged.times,
         merged.values,
-        carries.get(key) ?? null,
+        carries.get(key) ?? origin.initialCarry(merged.times, merged.values),
         counterOptions,
         (end, increase) => steps.add(channel, end, increase),
         toSeconds,
@@ -323,6 +334,11 @@ export async function fetchPodUsage(
   const carries = new Map<string, CounterCarry | null>();
   const gaugeCarries = new Map<string, { timeSeconds: number; value: number } | null>();
   const owners: OwnerState = { pods: new Map(), replicaSets: new Map(), jobs: new Map() };
+  const origin = dataStartFor(window, tuning);
+  const presence = selector('container_cpu_usage_seconds_total', [
+    ...CONTAINER_MATCHERS,
+    ...configMatchers(settings.selector, 'source selector'),
+  ]);
 
   await runChunks<PodChunk>(
     window,
@@ -359,6 +375,7 @@ export async function fetchPodUsage(
           chunkEnd,
         ),
       ]);
+      await locateDataStart(client, origin, cpu, presence, tuning);
       return {
         data: { cpu, requests, memory, podOwners, replicaSetOwners, jobOwners },
         points: countPoints(cpu) + countPoints(requests) + countPoints(memory),
@@ -366,7 +383,7 @@ export async function fetchPodUsage(
     },
     (chunk, range) => {
       learnOwners(owners, chunk);
-      return podHours(chunk, tuning, carries, gaugeCarries, owners, range);
+      return podHours(chunk, tuning, carries, gaugeCarries, owners, origin, range);
     },
     onHours,
   );
@@ -379,6 +396,7 @@ function podHours(
   carries: Map<string, CounterCarry | null>,
   gaugeCarries: Map<string, { timeSeconds: number; value: number } | null>,
   owners: OwnerState,
+  origin: DataStart,
   range: ChunkRange,
 ): EntityHourUsage[] {
   const step = tuning.stepSeconds;
@@ -423,7 +441,7 @@ function podHours(
       const carry = visitCounterIntervals(
         merged.times,
         merged.values,
-        carries.get(key) ?? null,
+        carries.get(key) ?? origin.initialCarry(merged.times, merged.values),
         counterOptions,
         (end, increase) => steps.add(0, end, increase),
         toSeconds,
@@ -657,6 +675,37 @@ async function runChunks<T>(
     if (nextHours === 0) return;
     current = ahead ?? begin(endMs, nextHours, false);
   }
+}
+
+/**
+ * Settles where the fetch's data begins (core/counters.ts DataStart) once a chunk brings the
+ * first samples: if they appear after the start of the range read, one instant query asks whether
+ * the unfiltered metric had any sample in the staleness window just before them.
+ */
+async function locateDataStart(
+  client: PrometheusClient,
+  origin: DataStart,
+  series: readonly RangeSeries[],
+  presenceSelector: string,
+  tuning: Tuning,
+): Promise<void> {
+  const candidate = origin.candidate(series);
+  if (candidate === null) return;
+  const before = await client.countSeries(presenceSelector, {
+    // A full staleness window before the candidate: targets' first scrapes are spread over a
+    // scrape interval, so samples just before it may belong to the same beginning.
+    time: new Date((candidate - tuning.stalenessSeconds) * 1000),
+    lookbackSeconds: tuning.stalenessSeconds,
+  });
+  origin.decide(before > 0 ? null : candidate);
+}
+
+/** Where the fetch's data begins, relative to the first chunk's read range (look-back included). */
+function dataStartFor(window: UsageFetchOptions, tuning: Tuning): DataStart {
+  return new DataStart(window.from.getTime() / 1000 - tuning.baseLookbackSeconds, {
+    stepSeconds: tuning.stepSeconds,
+    stalenessSeconds: tuning.stalenessSeconds,
+  });
 }
 
 function resolveTuning(settings: UsageFetchTuning): Tuning {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepIntervals } from '../../../src/core/counters.js';
 import {
+  DataStart,
   GaugeCursor,
   StepAccumulator,
   counterIntervals,
@@ -271,5 +272,58 @@ describe('GaugeCursor', () => {
     const cursor = new GaugeCursor([400, 430], [Number.NaN, 7], 150);
     expect(cursor.valueAt(100)).toBeNaN();
     expect(cursor.firstValueFrom(100)).toBe(7);
+  });
+});
+
+describe('DataStart: series already running when the data begins', () => {
+  const options = { stepSeconds: 15, stalenessSeconds: 300 };
+  // The range read starts at 0 (an hour before the window); a 1 h look-back.
+  const series = (times: number[], values: number[]) => ({ times, values });
+
+  it('data from the start of the range read: no question asked, every new series counts from 0', () => {
+    const start = new DataStart(0, options);
+    expect(start.candidate([series([15, 30], [100, 101])])).toBeNull();
+    expect(start.beganAtSeconds).toBeNull();
+    expect(start.initialCarry([2000], [5])).toBeNull();
+  });
+
+  it('data beginning inside the range read: the caller is asked once, and its answer applies', () => {
+    const start = new DataStart(0, options);
+    // A chunk with nothing, then the first samples at 7200 s.
+    expect(start.candidate([series([], [])])).toBeNull();
+    expect(start.candidate([series([7215, 7230], [5e6, 5e6 + 4]), series([7200], [NaN])])).toBe(
+      7215,
+    );
+    start.decide(7215);
+    // Decided: later chunks are not candidates.
+    expect(start.candidate([series([9000], [1])])).toBeNull();
+    // Present when the data began (within 300 s of it): the first sample is the base.
+    expect(start.initialCarry([NaN, 7230], [NaN, 5e6])).toEqual({ timeSeconds: 7230, value: 5e6 });
+    expect(start.initialCarry([7515], [9])).toEqual({ timeSeconds: 7515, value: 9 });
+    // Appearing later: it started then, and counts from 0.
+    expect(start.initialCarry([7530], [9])).toBeNull();
+  });
+
+  it('a base carry makes the first sample count nothing and the next one count its increase', () => {
+    const start = new DataStart(0, options);
+    start.candidate([series([7215], [5e6])]);
+    start.decide(7215);
+    const times = [7215, 7230, 7245];
+    const values = [5e6, 5e6 + 4, 5e6 + 10];
+    const { intervals } = counterIntervals(
+      times,
+      values,
+      start.initialCarry(times, values),
+      options,
+    );
+    // 5e6 core-seconds since boot are not usage of the 02:00 hour; the two steps are 4 and 6.
+    expect(intervals).toEqual({ ends: [7230, 7245], increases: [4, 6] });
+  });
+
+  it('the unfiltered metric had samples before: the caller decides null and new series count from 0', () => {
+    const start = new DataStart(0, options);
+    expect(start.candidate([series([7215], [9])])).toBe(7215);
+    start.decide(null);
+    expect(start.initialCarry([7215], [9])).toBeNull();
   });
 });

@@ -28,6 +28,7 @@ type Series = { metric: Record<string, string>; at: (time: number) => number | n
 function fakePrometheus(
   series: Array<{ match: (query: string) => boolean } & Series>,
   owners: Array<{ match: string; metric: Record<string, string> }> = [],
+  presence: (timeSeconds: number) => number = () => 1,
 ) {
   return (request: RecordedRequest, res: ServerResponse): void => {
     const params = new URLSearchParams(request.body);
@@ -36,6 +37,21 @@ function fakePrometheus(
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'success', data }));
     };
+    if (
+      request.url.endsWith('/query') &&
+      query.startsWith('count(') &&
+      query.endsWith('[300s]))')
+    ) {
+      // The data-start check: the unfiltered metric had samples before (other pods ran), unless
+      // the test says this Prometheus began with its data.
+      const value = presence(Number(params.get('time')));
+      reply({
+        resultType: 'vector',
+        result:
+          value > 0 ? [{ metric: {}, value: [Number(params.get('time')), String(value)] }] : [],
+      });
+      return;
+    }
     if (request.url.endsWith('/query')) {
       reply({
         resultType: 'vector',
@@ -356,6 +372,26 @@ describe('fetchPodUsage', () => {
     expect(queries).toContain(
       'sum by (namespace, pod, container) (last_over_time(container_cpu_usage_seconds_total{container!="",container!="POD"}[14999ms]))',
     );
+  });
+
+  it('on a Prometheus whose data begins with this pod, its first sample is a base, not usage', async () => {
+    // No cAdvisor samples at all before the pod appears (count() answers nothing): it may have
+    // run for days before, so its first value (0.6 cores × 15 s = 9 s) cannot be placed in time.
+    // 00:30-01:00 then has 119 of 120 steps: busy 1080 − 9 = 1071, reserved 1.5 × 1785 = 2677.5.
+    const { client, server } = await clientFor(fakePrometheus(podSeries, owners, () => 0));
+    const { rows } = await collect((onHours) =>
+      fetchPodUsage(client, { selector: '' }, window4h, onHours),
+    );
+    expect(rows[0]).toMatchObject({ busySeconds: 1071, reservedCoreSeconds: 2677.5 });
+    expect(rows[0]?.coverage).toBeCloseTo(119 / 240, 12);
+    // The check asked about the unfiltered metric a staleness window before the first sample.
+    const check = server.requests
+      .map((request) => new URLSearchParams(request.body))
+      .find((params) => params.get('query')?.startsWith('count('));
+    expect(check?.get('query')).toBe(
+      'count(last_over_time(container_cpu_usage_seconds_total{container!="",container!="POD"}[300s]))',
+    );
+    expect(Number(check?.get('time'))).toBe(podStart + 15 - 300);
   });
 
   it('names a pod without a controller after itself', async () => {
