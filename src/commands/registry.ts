@@ -13,6 +13,7 @@ import { doctorCommand } from './doctor/index.js';
 import { exportCommand } from './export/index.js';
 import { heatmapCommand } from './heatmap/index.js';
 import { historyCommand } from './history/index.js';
+import { recommendationsCommand } from './recommendations/index.js';
 import { reportCommand } from './report/index.js';
 import { usageCommand } from './usage/index.js';
 import type { CommandSpec } from './spec.js';
@@ -26,6 +27,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   historyCommand,
   heatmapCommand,
   reportCommand,
+  recommendationsCommand,
   exportCommand,
   budgetCommand,
   clustersCommand,

@@ -8,6 +8,7 @@
  * turns transport failures into a {@link DataSourceError} whose message names the fix. Secrets
  * never reach a trace line or an error message.
  */
+import { Buffer, isAscii } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Agent, request as undiciRequest } from 'undici';
@@ -280,7 +281,7 @@ export class HttpClient {
           continue;
         }
 
-        const text = await response.body.text();
+        const text = decodeBody(Buffer.from(await response.body.arrayBuffer()));
         const elapsedMs = Math.round(performance.now() - startedAt);
         this.traceLine(
           `${status} ${method} ${redactUrl(url)} (${elapsedMs} ms, ${text.length} bytes)`,
@@ -513,4 +514,14 @@ function safeHost(url: string): string {
   } catch {
     return redactUrl(url);
   }
+}
+
+/**
+ * The body as a string. An all-ASCII body (Prometheus JSON nearly always is) is decoded as
+ * latin1, which gives the same characters and lets Node hand V8 a large body as an *external*
+ * string outside the JavaScript heap, so a 25 MB range-query answer neither inflates the heap
+ * nor lingers until a full collection; anything else is decoded as UTF-8.
+ */
+function decodeBody(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }

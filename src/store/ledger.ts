@@ -3,7 +3,16 @@
  * track progress and track locks (SPEC §5–§7). Opening it never replaces or migrates a file that
  * is not a carbonctl ledger; every chunk of `track` is one transaction; reports aggregate in SQL.
  */
-import { closeSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +29,10 @@ import {
   planBuckets,
   type DistinctHoursState,
 } from './aggregate.js';
+import {
+  SqliteRecommendationRepository,
+  type RecommendationRepository,
+} from './recommendations.js';
 import {
   LATEST_SCHEMA_VERSION,
   LEDGER_APPLICATION_ID,
@@ -294,6 +307,17 @@ function openDatabase(path: string, readonly: boolean, busyTimeoutMs: number): D
   }
 }
 
+/** Whether this process may write the file and its directory (for the WAL and journal files). */
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.W_OK);
+    accessSync(dirname(path), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Opens (creating when allowed) the ledger at `path`. Rejects, without touching it, a file that
  * is not SQLite, a SQLite file of something else, a damaged file, or one from a newer carbonctl.
@@ -329,6 +353,18 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Ledge
     } finally {
       probe.close();
     }
+  }
+  // A ledger from an older carbonctl read by a report (often a cron job right after an upgrade):
+  // migrate it once through a short writable connection, then read as asked. Migrations only
+  // add, and run in one transaction, so a concurrent track is never disturbed.
+  if (
+    readonly &&
+    classification.kind === 'ledger' &&
+    classification.version < LATEST_SCHEMA_VERSION &&
+    canWrite(path)
+  ) {
+    openLedger(path, { ...options, readonly: false, create: false }).close();
+    classification = { ...classification, version: LATEST_SCHEMA_VERSION };
   }
   if (readonly && classification.kind === 'empty') {
     throw new DataSourceError(
@@ -537,6 +573,7 @@ class SqliteLedger implements Ledger {
   private readonly provenanceIds = new Map<string, number>();
   private readonly heldLocks = new Set<() => void>();
   private closed = false;
+  private recommendationRepository: RecommendationRepository | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -1012,6 +1049,13 @@ class SqliteLedger implements Ledger {
 
   checkIntegrity(depth: IntegrityCheckDepth): void {
     this.guard(() => runIntegrityCheck(this.db, this.path, depth));
+  }
+
+  get recommendations(): RecommendationRepository {
+    return (this.recommendationRepository ??= new SqliteRecommendationRepository(this.db, {
+      guard: (fn) => this.guard(fn),
+      assertWritable: () => this.assertWritable(),
+    }));
   }
 }
 

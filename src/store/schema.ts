@@ -180,9 +180,68 @@ JOIN label_sets l ON l.id = h.label_set_id
 JOIN provenance p ON p.id = h.provenance_id;
 `;
 
+/*
+ * Version 2: recommendations and the savings ledger (SPEC §8).
+ * - `recommendations` holds one row per stable id with its lifecycle; the finding itself (target,
+ *   configs, snapshot, commands) is JSON in `finding_json`, and the columns `list` filters and
+ *   sorts on are copied out of it so those stay SQL (`recommendations_list` index).
+ * - `savings_ledger` gets one row per `apply`: the realized monthly savings and the share of the
+ *   estimate, in effect from `applied_at` until a `restore` sets `ended_at`. Rows are never
+ *   deleted, so realized savings of past months stay as they were.
+ * Times are ISO 8601 UTC text (`toISOString()`), which sorts like the instants it names.
+ */
+const RECOMMENDATIONS_SCHEMA = `
+CREATE TABLE recommendations (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL CHECK (type IN ('RIGHTSIZING_CPU', 'RIGHTSIZING_MEMORY', 'IDLE_WORKSPACE',
+    'IDLE_WORKLOAD', 'CARBON_AWARE_SHIFT')),
+  status TEXT NOT NULL CHECK (status IN ('active', 'applied', 'ignored', 'stale')),
+  priority TEXT NOT NULL CHECK (priority IN ('high', 'medium', 'low')),
+  risk TEXT NOT NULL CHECK (risk IN ('low', 'medium', 'high')),
+  cluster TEXT NOT NULL,
+  namespace TEXT,
+  monthly_co2e_g REAL NOT NULL CHECK (monthly_co2e_g >= 0),
+  monthly_kwh REAL NOT NULL CHECK (monthly_kwh >= 0),
+  monthly_cost REAL NOT NULL CHECK (monthly_cost >= 0),
+  currency TEXT NOT NULL,
+  finding_json TEXT NOT NULL CHECK (json_valid(finding_json)),
+  applied_json TEXT CHECK (applied_json IS NULL OR json_valid(applied_json)),
+  applied_at TEXT,
+  ignored_reason TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX recommendations_list ON recommendations (status, type, priority, risk);
+CREATE INDEX recommendations_scope ON recommendations (cluster, namespace);
+
+CREATE TABLE savings_ledger (
+  id INTEGER PRIMARY KEY,
+  recommendation_id TEXT NOT NULL REFERENCES recommendations (id),
+  type TEXT NOT NULL,
+  cluster TEXT NOT NULL,
+  namespace TEXT,
+  month TEXT NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+  applied_at TEXT NOT NULL,
+  ended_at TEXT CHECK (ended_at IS NULL OR ended_at >= applied_at),
+  share REAL CHECK (share IS NULL OR share >= 0),
+  monthly_co2e_g REAL NOT NULL CHECK (monthly_co2e_g >= 0),
+  monthly_kwh REAL NOT NULL CHECK (monthly_kwh >= 0),
+  monthly_cost REAL NOT NULL CHECK (monthly_cost >= 0),
+  currency TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('recommended', 'actual_request', 'given')),
+  applied_json TEXT NOT NULL CHECK (json_valid(applied_json))
+);
+
+CREATE INDEX savings_ledger_recommendation ON savings_ledger (recommendation_id, ended_at);
+CREATE INDEX savings_ledger_applied ON savings_ledger (applied_at);
+`;
+
 /** Every migration in order; the last one's version is the schema version this build writes. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+  { version: 2, name: 'recommendations and savings ledger', sql: RECOMMENDATIONS_SCHEMA },
 ];
 
 /** The schema version this build of carbonctl creates and understands. */

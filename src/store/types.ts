@@ -3,6 +3,7 @@
  * `heatmap` and `report` read back (SPEC §5–§7). Implementation in ./ledger.ts.
  */
 import type { IntensityKind, IntensitySlot } from '../core/ports.js';
+import type { RecommendationRepository } from './recommendations.js';
 
 /** Which Prometheus view an entity comes from: node_exporter hosts or Kubernetes pods. */
 export type LedgerSource = 'nodes' | 'pods';
@@ -238,4 +239,6 @@ export interface Ledger {
   trackedRange(cluster?: string, source?: LedgerSource): { from: Date; to: Date } | null;
   /** Runs `PRAGMA quick_check` (or `integrity_check` for `full`) over the whole file; throws when damaged. */
   checkIntegrity(depth: IntegrityCheckDepth): void;
+  /** Recommendations with their lifecycle, and the savings ledger (SPEC §8). */
+  readonly recommendations: RecommendationRepository;
 }

@@ -537,9 +537,10 @@ describe.skipIf(binaries === null)('track backfills over three days (real Promet
   });
 
   it('kill -9 after the first chunk committed: the ledger is consistent and the next run completes it', async () => {
-    // The first chunk's two queries go through; the next chunk's are held, so the kill lands
+    // The first chunk's two queries and the data-start check (the fixture's data begins inside
+    // the hour read before the window) go through; the next chunk's are held, so the kill lands
     // while the backfill is mid-run with exactly one chunk committed.
-    const proxy = await gatedProxy(prometheus.url, 2);
+    const proxy = await gatedProxy(prometheus.url, 3);
     const dir = labDir(proxy.url);
     const firstChunkEnd = new Date(fixture.start.getTime() + HOUR_MS);
     try {

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataSourceError } from '../../src/errors.js';
 import { openLedger } from '../../src/store/ledger.js';
+import { MIGRATIONS } from '../../src/store/schema.js';
 import type { Ledger } from '../../src/store/types.js';
 
 let buildDir: string;
@@ -254,7 +255,9 @@ describe('track lock across processes', () => {
       starters.filter((starter) => starter.lines[0] === 'acquired').length,
     ).toBeGreaterThanOrEqual(1);
     const raw = new Database(fresh, { readonly: true });
-    expect(raw.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(raw.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({
+      n: MIGRATIONS.length,
+    });
     raw.close();
   });
 

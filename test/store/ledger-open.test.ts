@@ -5,7 +5,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataSourceError, InternalError } from '../../src/errors.js';
 import { openLedger } from '../../src/store/ledger.js';
-import { LEDGER_APPLICATION_ID } from '../../src/store/schema.js';
+import {
+  LATEST_SCHEMA_VERSION,
+  LEDGER_APPLICATION_ID,
+  MIGRATIONS,
+} from '../../src/store/schema.js';
 import { fixtureRow } from '../helpers/ledger-fixture.js';
 
 const CLOCK = (): Date => new Date('2025-06-01T12:00:00Z');
@@ -36,19 +40,23 @@ describe('openLedger', () => {
   it('creates the parent directories and a migrated, marked WAL ledger', () => {
     const path = join(dir, 'nested', 'deeper', 'ledger.db');
     const ledger = openLedger(path, { clock: CLOCK });
-    expect(ledger.schemaVersion).toBe(1);
+    expect(ledger.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     ledger.close();
 
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('application_id', { simple: true })).toBe(LEDGER_APPLICATION_ID);
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare("SELECT value FROM ledger_meta WHERE key = 'format'").get()).toEqual({
       value: 'carbonctl-ledger',
     });
-    expect(raw.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
-      { version: 1, name: 'initial schema', applied_at: '2025-06-01T12:00:00.000Z' },
-    ]);
+    expect(raw.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual(
+      MIGRATIONS.map(({ version, name }) => ({
+        version,
+        name,
+        applied_at: '2025-06-01T12:00:00.000Z',
+      })),
+    );
     raw.close();
   });
 
@@ -63,11 +71,11 @@ describe('openLedger', () => {
     expect(second.lastTrackedHourEnd('default', 'nodes')).toEqual(new Date('2025-01-01T01:00:00Z'));
     second.close();
     const raw = new Database(path, { readonly: true });
-    // Still the one migration row, with the first open's time.
+    // Still one row per migration, with the first open's time.
     expect(
       raw.prepare('SELECT count(*) AS n, max(applied_at) AS at FROM schema_migrations').get(),
     ).toEqual({
-      n: 1,
+      n: MIGRATIONS.length,
       at: '2025-06-01T12:00:00.000Z',
     });
     raw.close();
@@ -108,7 +116,7 @@ describe('openLedger', () => {
     const path = join(dir, 'empty.db');
     writeFileSync(path, '');
     const ledger = openLedger(path);
-    expect(ledger.schemaVersion).toBe(1);
+    expect(ledger.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     ledger.close();
   });
 
@@ -188,6 +196,29 @@ describe('openLedger', () => {
     expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 
+  it('a report opening an older ledger read-only upgrades it in place first, keeping its rows', () => {
+    const path = join(dir, 'ledger.db');
+    const first = openLedger(path, { clock: CLOCK });
+    first.commitChunk('default', 'nodes', [oneRow()], new Date('2025-01-01T01:00:00Z'));
+    first.close();
+    // Make it a version 1 ledger again: drop what later migrations added.
+    const raw = new Database(path);
+    for (const { name } of raw
+      .prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('recommendations', 'savings_ledger')",
+      )
+      .all() as Array<{ name: string }>)
+      raw.exec(`DROP TABLE ${name}`);
+    raw.exec('DELETE FROM schema_migrations WHERE version > 1');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const reader = openLedger(path, { readonly: true });
+    expect(reader.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(reader.countRows()).toBe(1);
+    reader.close();
+  });
+
   it('refuses a ledger written by a newer carbonctl', () => {
     const path = join(dir, 'ledger.db');
     openLedger(path).close();
@@ -197,7 +228,7 @@ describe('openLedger', () => {
     const error = thrown(() => openLedger(path));
     expect(error).toBeInstanceOf(DataSourceError);
     expect((error as Error).message).toContain(
-      'newer carbonctl (schema version 99; this version understands up to 1)',
+      `newer carbonctl (schema version 99; this version understands up to ${LATEST_SCHEMA_VERSION})`,
     );
   });
 

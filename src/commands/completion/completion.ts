@@ -1,4 +1,5 @@
 /** Print a completion script, or dynamic values for one. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../errors.js';
@@ -19,6 +20,7 @@ export async function execute(
       const { settings } = await context.settings();
       if (kind === 'clusters') values = settings.clusters.map((c) => c.name);
       else if (kind === 'budgets') values = settings.budgets.map((b) => b.name);
+      else if (kind === 'recommendations') values = await recommendationIds(settings.ledger);
     } catch {
       values = []; // completion must never print errors into the shell
     }
@@ -33,6 +35,18 @@ export async function execute(
   }
   context.io.out(generateCompletion(root, shell));
   return undefined;
+}
+
+/** Recommendation ids from the ledger, read-only; none when there is no ledger yet. */
+async function recommendationIds(path: string | null): Promise<string[]> {
+  if (path === null || path === '' || !existsSync(path)) return [];
+  const { openLedger } = await import('../../store/ledger.js');
+  const ledger = openLedger(path, { readonly: true });
+  try {
+    return ledger.recommendations.ids();
+  } finally {
+    ledger.close();
+  }
 }
 
 function rootOf(command: Command): Command {

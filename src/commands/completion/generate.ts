@@ -1,8 +1,8 @@
 /**
  * Completion scripts generated from the commander tree itself, so they cannot drift from the
  * flags (a test regenerates them and compares with completions/). Commands, subcommands,
- * flags and enum values complete statically; cluster names (and later recommendation ids)
- * come from `carbonctl __complete <kind>` at completion time.
+ * flags and enum values complete statically; cluster names and recommendation ids come from
+ * `carbonctl __complete <kind>` at completion time.
  */
 import type { Command, Option } from 'commander';
 
@@ -14,6 +14,8 @@ export type Shell = (typeof SHELLS)[number];
 interface Node {
   path: string; // "config set" ('' for the root)
   subcommands: string[];
+  /** Where the positional argument's values come from at completion time, if anywhere. */
+  argument: string | null;
   options: Array<{
     flags: string[];
     takesValue: boolean;
@@ -25,6 +27,15 @@ interface Node {
 
 /** Options whose values come from the config or ledger at completion time. */
 const DYNAMIC: Record<string, string> = { '--cluster': 'clusters', '--budget': 'budgets' };
+
+/** Commands whose positional argument comes from the config or ledger at completion time. */
+const DYNAMIC_ARGUMENTS: Record<string, string> = {
+  'clusters show': 'clusters',
+  'recommendations show': 'recommendations',
+  'recommendations apply': 'recommendations',
+  'recommendations ignore': 'recommendations',
+  'recommendations restore': 'recommendations',
+};
 
 function collect(command: Command, prefix: string, globals: Node['options'], out: Node[]): void {
   const visible = command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
@@ -47,6 +58,7 @@ function collect(command: Command, prefix: string, globals: Node['options'], out
   out.push({
     path: prefix,
     subcommands: visible.map((c) => c.name()),
+    argument: DYNAMIC_ARGUMENTS[prefix] ?? null,
     options: [...own, ...(prefix ? globals : []), help],
   });
   for (const sub of visible)
@@ -123,7 +135,11 @@ function bash(nodes: Node[]): string {
   lines.push('  esac', '  case "$path" in');
   for (const node of nodes) {
     const words = [...node.subcommands, ...node.options.flatMap((o) => o.flags)].join(' ');
-    lines.push(`    "${node.path}") COMPREPLY=($(compgen -W "${words}" -- "$cur")) ;;`);
+    if (node.argument)
+      lines.push(
+        `    "${node.path}") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${words}" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete ${node.argument} 2>/dev/null)" -- "$cur")); fi ;;`,
+      );
+    else lines.push(`    "${node.path}") COMPREPLY=($(compgen -W "${words}" -- "$cur")) ;;`);
   }
   lines.push('  esac', '}', 'complete -F _carbonctl carbonctl', '');
   return lines.join('\n');
@@ -149,6 +165,10 @@ function fish(nodes: Node[]): string {
         `complete -c carbonctl -n ${quote(depth.length === 0 ? condition : `${condition}; and not __fish_seen_subcommand_from ${node.subcommands.join(' ')}`)} -a ${sub}`,
       );
     }
+    if (node.argument)
+      lines.push(
+        `complete -c carbonctl -n ${quote(condition)} -a ${quote(`(carbonctl __complete ${node.argument} 2>/dev/null)`)}`,
+      );
     for (const option of node.options) {
       const long = option.flags.find((f) => f.startsWith('--'));
       const short = option.flags.find((f) => /^-[^-]$/.test(f));

@@ -24,6 +24,8 @@ export const completeHelperCommand: CommandSpec = {
   name: '__complete',
   hidden: true,
   description: 'values for completion scripts',
-  arguments: [{ name: 'kind', description: 'clusters | budgets', required: true }],
+  arguments: [
+    { name: 'kind', description: 'clusters | budgets | recommendations', required: true },
+  ],
   load: () => import('./completion.js'),
 };

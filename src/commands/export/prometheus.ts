@@ -1,11 +1,17 @@
 /**
  * `carbonctl export prometheus`: the ledger's month-to-date figures as gauges in the Prometheus
  * text format, for node_exporter's textfile collector, written atomically so the collector
- * never reads half a file. Gauge families come from collectors; recommendations and realized
- * savings (SPEC §8, §11) plug in as further collectors.
+ * never reads half a file. Gauge families come from collectors: month-to-date usage, tracking
+ * freshness, and recommendations with their realized savings (SPEC §8, §11).
  */
 import type { Context } from '../../context.js';
 import { bucketOf, formatOffsetIso, type TimeRange } from '../../core/periods.js';
+import { savingsReport } from '../../core/recommendation-lifecycle.js';
+import {
+  RECOMMENDATION_PRIORITIES,
+  RECOMMENDATION_STATUSES,
+  RECOMMENDATION_TYPES,
+} from '../../core/recommendation-model.js';
 import { writeFileAtomic } from '../../io/files.js';
 import {
   renderPrometheusText,
@@ -27,11 +33,7 @@ export interface CollectorInput {
   zone: string;
 }
 
-/**
- * A source of gauge families. The extension point for the recommendation gauges (active
- * recommendations by type and priority) and realized savings: add a collector to
- * GAUGE_COLLECTORS once the ledger stores them.
- */
+/** A source of gauge families; GAUGE_COLLECTORS lists them in output order. */
 export type GaugeCollector = (input: CollectorInput) => MetricFamily[];
 
 /** Month-to-date gCO2e (location-based Scope 2), kWh and cost per cluster × project and cluster × namespace. */
@@ -114,10 +116,115 @@ export const lastTrackedCollector: GaugeCollector = ({ ledger, filter }) => {
   ];
 };
 
-/** Every collector, in output order. Recommendation and savings collectors are appended here (SPEC §11). */
+/**
+ * Recommendations (SPEC §8, §11): active ones per cluster, type and priority with their potential
+ * monthly CO2e, and the realized savings of applied ones — the monthly rate of the changes in
+ * effect now and what they saved this month so far (kWh, gCO2e, cost). Series are zero-filled
+ * for every type (and priority) of each cluster that has recommendations, so a count dropping to
+ * 0 is a sample, not a vanished series. `--cluster` and `--namespace` narrow them; the
+ * workspace filters (owner, project, …) do not apply to recommendations.
+ */
+export const recommendationsCollector: GaugeCollector = ({ ledger, filter, monthToDate, zone }) => {
+  const scope = {
+    ...(filter.cluster === undefined ? {} : { cluster: filter.cluster }),
+    ...(filter.namespace === undefined ? {} : { namespace: filter.namespace }),
+  };
+  const all = ledger.recommendations.list({ ...scope, statuses: RECOMMENDATION_STATUSES });
+  const entries = ledger.recommendations
+    .savingsEntries()
+    .filter(
+      (entry) =>
+        (scope.cluster === undefined || entry.cluster === scope.cluster) &&
+        (scope.namespace === undefined || entry.namespace === scope.namespace),
+    );
+  const clusters = [
+    ...new Set([
+      ...all.recommendations.map((r) => r.target.cluster),
+      ...entries.map((e) => e.cluster),
+    ]),
+  ].sort();
+  const active: MetricSample[] = [];
+  const potential: MetricSample[] = [];
+  const realizedRate: MetricSample[] = [];
+  const realizedCo2e: MetricSample[] = [];
+  const realizedEnergy: MetricSample[] = [];
+  const realizedCost: MetricSample[] = [];
+  for (const cluster of clusters) {
+    const activeHere = all.recommendations.filter(
+      (r) => r.status === 'active' && r.target.cluster === cluster,
+    );
+    for (const type of RECOMMENDATION_TYPES) {
+      for (const priority of RECOMMENDATION_PRIORITIES) {
+        active.push({
+          labels: { cluster, type, priority },
+          value: activeHere.filter((r) => r.type === type && r.priority === priority).length,
+        });
+      }
+    }
+    const report = savingsReport({
+      active: activeHere,
+      entries: entries.filter((entry) => entry.cluster === cluster),
+      period: monthToDate,
+      now: monthToDate.to,
+      zone,
+    });
+    for (const group of report.byType) {
+      const labels = { cluster, type: group.type };
+      potential.push({ labels, value: group.potentialMonthly.co2eGrams });
+      realizedRate.push({ labels, value: group.realizedMonthly.co2eGrams });
+      realizedCo2e.push({ labels, value: group.realizedInPeriod.co2eGrams });
+      realizedEnergy.push({ labels, value: group.realizedInPeriod.energyKwh });
+      const currency = group.realizedInPeriod.currency;
+      if (currency !== null)
+        realizedCost.push({ labels: { ...labels, currency }, value: group.realizedInPeriod.cost });
+    }
+  }
+  const since = `since ${formatOffsetIso(monthToDate.from, zone)} (${zone})`;
+  return [
+    {
+      name: 'carbonctl_recommendations_active',
+      help: 'Active carbonctl recommendations per cluster, type and priority.',
+      type: 'gauge',
+      samples: active,
+    },
+    {
+      name: 'carbonctl_recommendations_potential_co2e_grams_per_month',
+      help: 'Estimated gCO2e per month the active recommendations would save, per cluster and type.',
+      type: 'gauge',
+      samples: potential,
+    },
+    {
+      name: 'carbonctl_recommendations_realized_co2e_grams_per_month',
+      help: 'Realized gCO2e per month of the applied recommendations in effect, per cluster and type.',
+      type: 'gauge',
+      samples: realizedRate,
+    },
+    {
+      name: 'carbonctl_recommendations_realized_month_to_date_co2e_grams',
+      help: `gCO2e saved by applied recommendations ${since}, per cluster and type.`,
+      type: 'gauge',
+      samples: realizedCo2e,
+    },
+    {
+      name: 'carbonctl_recommendations_realized_month_to_date_energy_kwh',
+      help: `kWh saved by applied recommendations ${since}, per cluster and type.`,
+      type: 'gauge',
+      samples: realizedEnergy,
+    },
+    {
+      name: 'carbonctl_recommendations_realized_month_to_date_cost',
+      help: `Money saved by applied recommendations ${since} in the labelled currency, per cluster and type.`,
+      type: 'gauge',
+      samples: realizedCost,
+    },
+  ];
+};
+
+/** Every collector, in output order (SPEC §11). */
 export const GAUGE_COLLECTORS: readonly GaugeCollector[] = [
   monthToDateUsageCollector,
   lastTrackedCollector,
+  recommendationsCollector,
 ];
 
 /** All gauge families for the month that contains `now` in `zone`. */

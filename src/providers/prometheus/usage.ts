@@ -57,7 +57,7 @@ export interface UsageFetchTuning {
    * (core/counters.ts DataStart).
    */
   baseLookbackSeconds?: number;
-  /** Target number of samples per chunk over all of its range queries (default 1,000,000). */
+  /** Target number of samples per chunk over all of its range queries (default 250,000). */
   maxPointsPerChunk?: number;
   /** Length of the first chunk, before the data's density is known (default 1 h). */
   initialChunkHours?: number;
@@ -107,7 +107,7 @@ const DEFAULT_STEP_SECONDS = 15;
 const DEFAULT_STALENESS_SECONDS = 300;
 const DEFAULT_BASE_LOOKBACK_SECONDS = HOUR_SECONDS;
 /** ~25 MB of JSON and 16 MB of typed arrays per chunk (measured: 1,000 hosts × 2 h at 15 s). */
-const DEFAULT_MAX_POINTS_PER_CHUNK = 1_000_000;
+const DEFAULT_MAX_POINTS_PER_CHUNK = 250_000;
 
 /** Real containers only: the pod cgroup (`container=""`) and pause container would double-count. */
 const CONTAINER_MATCHERS: readonly MatcherText[] = [

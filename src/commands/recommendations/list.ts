@@ -1,0 +1,107 @@
+/**
+ * `carbonctl recommendations [list]`: the stored recommendations with every SPEC §8 filter,
+ * largest monthly saving first, as a table or Kubeadapt-like JSON. `--refresh` runs
+ * `generate` first. Enum lists are validated: an unknown value is exit 2 naming the allowed set.
+ */
+import type { Context } from '../../context.js';
+import { parseEnumList } from '../../core/clusters.js';
+import {
+  RECOMMENDATION_PRIORITIES,
+  RECOMMENDATION_RISKS,
+  RECOMMENDATION_STATUSES,
+  RECOMMENDATION_TYPES,
+} from '../../core/recommendation-model.js';
+import { parseMassGrams } from '../../core/units.js';
+import type { CommandResult } from '../../output/render.js';
+import type { RecommendationListQuery } from '../../store/recommendations.js';
+import { optionalString, parseFlag } from '../parse.js';
+import type { Invocation } from '../spec.js';
+import {
+  ledgerExists,
+  openRecommendationReader,
+  recommendationJson,
+  recommendationSettings,
+  recommendationsTable,
+} from './common.js';
+import { describeGeneration, generateRecommendations } from './generate.js';
+import { RECOMMENDATIONS_LIST_OPTIONS } from './index.js';
+
+/** The JSON of `recommendations list` (SPEC §8, Kubeadapt-like). */
+export interface RecommendationsListData {
+  data: Array<ReturnType<typeof recommendationJson>>;
+  meta: { total: number };
+}
+
+function enumFlag<T extends string>(
+  opts: Record<string, unknown>,
+  key: string,
+  flag: string,
+  allowed: readonly T[],
+): T[] | undefined {
+  const text = optionalString(opts, key);
+  return text === undefined
+    ? undefined
+    : parseFlag(flag, text, (value) => parseEnumList(value, allowed, flag));
+}
+
+/** The ledger query the flags describe (validated; default: active ones, by CO2e). */
+export function listQueryFrom(opts: Record<string, unknown>): RecommendationListQuery {
+  const query: RecommendationListQuery = {
+    statuses: enumFlag(opts, 'status', '--status', RECOMMENDATION_STATUSES) ?? ['active'],
+    sort: opts.sort === 'cost' ? 'cost' : 'co2',
+  };
+  const types = enumFlag(opts, 'type', '--type', RECOMMENDATION_TYPES);
+  if (types !== undefined) query.types = types;
+  const priorities = enumFlag(opts, 'priority', '--priority', RECOMMENDATION_PRIORITIES);
+  if (priorities !== undefined) query.priorities = priorities;
+  const risks = enumFlag(opts, 'risk', '--risk', RECOMMENDATION_RISKS);
+  if (risks !== undefined) query.risks = risks;
+  const namespace = optionalString(opts, 'namespace');
+  if (namespace !== undefined) query.namespace = namespace;
+  const cluster = optionalString(opts, 'cluster');
+  if (cluster !== undefined) query.cluster = cluster;
+  const minCo2e = optionalString(opts, 'minSavingsCo2e');
+  if (minCo2e !== undefined)
+    query.minMonthlyCo2eGrams = parseFlag('--min-savings-co2e', minCo2e, parseMassGrams);
+  if (typeof opts.minSavingsCost === 'number') query.minMonthlyCost = opts.minSavingsCost;
+  if (typeof opts.limit === 'number') query.limit = opts.limit;
+  return query;
+}
+
+/** Command entry. */
+export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
+  // Validate every filter before anything slow (a --refresh against Prometheus) happens.
+  const query = listQueryFrom(invocation.opts);
+  const settings = await recommendationSettings(context, invocation, RECOMMENDATIONS_LIST_OPTIONS);
+  if (invocation.opts.refresh === true) {
+    const generated = await generateRecommendations(context, invocation, settings);
+    context.io.info(describeGeneration(generated, settings.timezone).trimEnd());
+  }
+  let data: RecommendationsListData;
+  if (!ledgerExists(settings)) {
+    context.io.notice(
+      'there are no recommendations yet: run `carbonctl recommendations generate` first',
+    );
+    data = { data: [], meta: { total: 0 } };
+    return { data, human: () => [], csv: () => recommendationsTable([]) };
+  }
+  const ledger = openRecommendationReader(context, settings);
+  const { recommendations, total } = ledger.recommendations.list(query);
+  if (total === 0) context.io.notice('no recommendation matches the filters');
+  data = { data: recommendations.map(recommendationJson), meta: { total } };
+  return {
+    data,
+    human: () => {
+      const blocks: Array<{ table: ReturnType<typeof recommendationsTable> } | { text: string }> =
+        [];
+      if (recommendations.length > 0) blocks.push({ table: recommendationsTable(recommendations) });
+      if (total > recommendations.length) {
+        blocks.push({
+          text: `(${recommendations.length} of ${total} shown; raise --limit for more)\n`,
+        });
+      }
+      return blocks;
+    },
+    csv: () => recommendationsTable(recommendations),
+  };
+}
