@@ -28,6 +28,8 @@ const timeZone = z.string().check(
 
 /** Is this an IANA zone name Intl knows? */
 export function isValidTimeZone(zone: string): boolean {
+  // The default needs no ICU lookup (start-up time, SPEC §12).
+  if (zone === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

@@ -3,7 +3,9 @@
  * separators for large ones. JSON and CSV never go through here: they carry full precision.
  */
 
-const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// Created on first use: building an Intl formatter loads ICU data (~10 ms), which a command
+// that prints JSON never needs (SPEC §12 start-up).
+let grouped: Intl.NumberFormat | undefined;
 
 /** Round a number for a table cell: 0.004722 → "0.00472", 12.345 → "12.3", 12345.6 → "12,346". */
 export function formatHumanNumber(value: number | null | undefined): string {
@@ -11,7 +13,8 @@ export function formatHumanNumber(value: number | null | undefined): string {
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
-  if (magnitude >= 1000) return grouped.format(value);
+  if (magnitude >= 1000)
+    return (grouped ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(value);
   const digits = Math.max(0, 2 - Math.floor(Math.log10(magnitude)));
   // toPrecision(3) without exponent notation for tiny values.
   const rounded = Number(value.toPrecision(3));

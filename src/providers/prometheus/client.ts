@@ -9,7 +9,8 @@
  * Credentials never appear in errors, warnings or traces: they travel in headers the HTTP layer
  * treats as secret, and any server text we repeat is scrubbed of them.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { issueMessage, issuePath } from '../../core/zod-issues.js';
 import { ConfigError, DataSourceError } from '../../errors.js';
 import type { HttpClient, HttpResponse } from '../http.js';
 import { redactUrl } from '../http.js';
@@ -90,11 +91,11 @@ const sampleSchema = z.tuple([z.number(), z.string()]);
 
 const envelopeSchema = z.object({
   status: z.enum(['success', 'error']),
-  data: z.unknown().optional(),
-  errorType: z.string().optional(),
-  error: z.string().optional(),
-  warnings: z.array(z.string()).optional(),
-  infos: z.array(z.string()).optional(),
+  data: z.optional(z.unknown()),
+  errorType: z.optional(z.string()),
+  error: z.optional(z.string()),
+  warnings: z.optional(z.array(z.string())),
+  infos: z.optional(z.array(z.string())),
 });
 
 const matrixDataSchema = z.object({
@@ -114,10 +115,10 @@ const instantDataSchema = z.discriminatedUnion('resultType', [
 
 const buildInfoSchema = z.object({
   version: z.string(),
-  revision: z.string().optional(),
-  branch: z.string().optional(),
-  buildDate: z.string().optional(),
-  goVersion: z.string().optional(),
+  revision: z.optional(z.string()),
+  branch: z.optional(z.string()),
+  buildDate: z.optional(z.string()),
+  goVersion: z.optional(z.string()),
 });
 
 /** Internal: the server refused a range as too many points; the caller splits it. */
@@ -210,7 +211,7 @@ export class PrometheusClient {
     this.options.trace?.(
       `promql: query${time === undefined ? '' : ` at ${time.toISOString()}`}: ${query}`,
     );
-    const data = await this.call('query', params, (raw) => instantDataSchema.parse(raw));
+    const data = await this.call('query', params, instantDataSchema);
     switch (data.resultType) {
       case 'vector':
         return {
@@ -268,7 +269,7 @@ export class PrometheusClient {
 
   /** `/api/v1/status/buildinfo`: version of the server (for doctor and report provenance). */
   async buildInfo(): Promise<BuildInfo> {
-    const info = await this.call('status/buildinfo', null, (raw) => buildInfoSchema.parse(raw));
+    const info = await this.call('status/buildinfo', null, buildInfoSchema);
     return {
       version: info.version,
       revision: info.revision ?? null,
@@ -317,7 +318,7 @@ export class PrometheusClient {
           step: String(stepSeconds),
           timeout: `${this.config.timeoutSeconds}s`,
         },
-        (raw) => matrixDataSchema.parse(raw),
+        matrixDataSchema,
       );
       return data.result.map((item) => toRangeSeries(item));
     } catch (error) {
@@ -363,14 +364,14 @@ export class PrometheusClient {
   private async call<T>(
     endpoint: string,
     params: Record<string, string> | null,
-    parseData: (raw: unknown) => T,
+    dataSchema: z.ZodMiniType<T>,
   ): Promise<T> {
     // HttpClient retries network errors, 429 and 5xx. Two more cases get one extra try here: a
     // truncated 2xx answer, and a 422 `execution` error, which Mimir returns for transient
     // store-gateway failures (reference/prometheus.md §2.2, grafana/mimir#8139).
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.callOnce(endpoint, params, parseData);
+        return await this.callOnce(endpoint, params, dataSchema);
       } catch (error) {
         const retryable =
           error instanceof MalformedAnswerError || error instanceof TransientExecutionError;
@@ -402,7 +403,7 @@ export class PrometheusClient {
   private async callOnce<T>(
     endpoint: string,
     params: Record<string, string> | null,
-    parseData: (raw: unknown) => T,
+    dataSchema: z.ZodMiniType<T>,
   ): Promise<T> {
     const url = new URL(this.baseUrl.toString());
     url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v1/${endpoint}`;
@@ -422,14 +423,10 @@ export class PrometheusClient {
         insecureSkipVerify: this.config.insecureSkipVerify === true,
       },
     });
-    return this.interpret(endpoint, response, parseData);
+    return this.interpret(endpoint, response, dataSchema);
   }
 
-  private interpret<T>(
-    endpoint: string,
-    response: HttpResponse,
-    parseData: (raw: unknown) => T,
-  ): T {
+  private interpret<T>(endpoint: string, response: HttpResponse, dataSchema: z.ZodMiniType<T>): T {
     const { status } = response;
     const contentType = response.headers['content-type'] ?? '';
     let body: unknown = undefined;
@@ -482,12 +479,11 @@ export class PrometheusClient {
         `reported an error for ${endpoint}: ${answer.errorType ?? 'error'}: ${serverMessage()}`,
       );
     }
-    try {
-      return parseData(answer.data);
-    } catch (error) {
-      if (error instanceof z.ZodError) throw this.shapeError(endpoint, error);
-      throw error;
-    }
+    // safeParse, not parse + instanceof: referring to zod's error class as a value would pull
+    // all of zod's core (locales included) into the start-up bundle.
+    const parsed = dataSchema.safeParse(answer.data);
+    if (!parsed.success) throw this.shapeError(endpoint, parsed.error);
+    return parsed.data;
   }
 
   private statusError(
@@ -584,12 +580,12 @@ export class PrometheusClient {
     );
   }
 
-  private shapeError(endpoint: string, error: z.ZodError | null): DataSourceError {
+  private shapeError(endpoint: string, error: z.core.$ZodError | null): DataSourceError {
     const issue = error?.issues[0];
     const where =
       issue === undefined
         ? ''
-        : ` (${issue.path.length === 0 ? 'top level' : issue.path.join('.')}: ${issue.message})`;
+        : ` (${issue.path.length === 0 ? 'top level' : issuePath(issue)}: ${issueMessage(issue)})`;
     return new DataSourceError(
       this.sourceName,
       `answered ${endpoint} with something that is not a Prometheus API response${where}`,
