@@ -46,7 +46,10 @@ export type RecommendationRisk = 'low' | 'medium' | 'high';
 /** Every risk level, lowest first. */
 export const RECOMMENDATION_RISKS: readonly RecommendationRisk[] = ['low', 'medium', 'high'];
 
-/** What a recommendation is about. Identity = (type, cluster, kind, namespace, workload, container, host). */
+/**
+ * What a recommendation is about. Identity = (type, cluster, kind, namespace, workloadKind,
+ * workload, container, host): a Deployment and a StatefulSet of the same name are two targets.
+ */
 export interface RecommendationTarget {
   cluster: string;
   /** `container` for rightsizing, `workload` for idle workloads and shifts, `host` for workspaces. */

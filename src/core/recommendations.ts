@@ -263,6 +263,7 @@ export function recommendationId(type: RecommendationType, target: Recommendatio
     target.cluster,
     target.kind,
     target.namespace,
+    target.workloadKind,
     target.workload,
     target.container,
     target.host,

@@ -117,16 +117,29 @@ describe('recommendation ids', () => {
     // Pinned: a change of the canonical form would orphan every stored recommendation.
     expect(id).toBe(
       fnv1a64Hex(
-        JSON.stringify(['RIGHTSIZING_CPU', 'prod', 'container', 'shop', 'web', 'app', null]),
+        JSON.stringify([
+          'RIGHTSIZING_CPU',
+          'prod',
+          'container',
+          'shop',
+          'Deployment',
+          'web',
+          'app',
+          null,
+        ]),
       ).slice(0, 12),
     );
   });
 
-  it('gives different ids for a different type, container, cluster or host', () => {
+  it('gives different ids for a different type, container, cluster, workload kind or host', () => {
     const id = recommendationId('RIGHTSIZING_CPU', target);
     expect(recommendationId('RIGHTSIZING_MEMORY', target)).not.toBe(id);
     expect(recommendationId('RIGHTSIZING_CPU', { ...target, container: 'sidecar' })).not.toBe(id);
     expect(recommendationId('RIGHTSIZING_CPU', { ...target, cluster: 'staging' })).not.toBe(id);
+    // A StatefulSet named like the Deployment is another target.
+    expect(
+      recommendationId('RIGHTSIZING_CPU', { ...target, workloadKind: 'StatefulSet' }),
+    ).not.toBe(id);
     // A label value cannot forge another target by containing a separator.
     expect(
       recommendationId('RIGHTSIZING_CPU', { ...target, namespace: 'shop","web', workload: '' }),
