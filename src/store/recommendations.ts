@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import {
   assertTransition,
+  findingOf,
   mergeFindings,
   realizedSavings,
   resolveIdPrefix,
@@ -142,23 +143,7 @@ function fromRow(row: RecommendationRow): StoredRecommendation {
 
 /** The finding part as stored in `finding_json` (lifecycle fields live in their own columns). */
 function findingJson(recommendation: StoredRecommendation): string {
-  const finding: RecommendationFinding = {
-    id: recommendation.id,
-    type: recommendation.type,
-    target: recommendation.target,
-    title: recommendation.title,
-    description: recommendation.description,
-    current: recommendation.current,
-    recommended: recommendation.recommended,
-    currentHourlyCost: recommendation.currentHourlyCost,
-    savings: recommendation.savings,
-    priority: recommendation.priority,
-    risk: recommendation.risk,
-    snapshot: recommendation.snapshot,
-    applyCommand: recommendation.applyCommand,
-    revertCommand: recommendation.revertCommand,
-  };
-  return JSON.stringify(finding);
+  return JSON.stringify(findingOf(recommendation));
 }
 
 function placeholders(count: number): string {

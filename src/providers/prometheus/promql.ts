@@ -8,7 +8,7 @@
  * (config `workspaces.selector`, `--selector`) are parsed and re-rendered from their parts, so
  * only matchers — never arbitrary PromQL — reach a query.
  */
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 
 /** The four PromQL label-matching operators. */
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -213,6 +213,22 @@ function readQuoted(
 export function safeMatchers(raw: string | null | undefined): MatcherText[] {
   if (raw === null || raw === undefined || raw.trim() === '') return [];
   return parseMatcherList(raw).map(renderMatcher);
+}
+
+/**
+ * {@link safeMatchers} for matchers from the configuration file: a bad list is a ConfigError
+ * naming the setting (`where`), since the user fixes it there, not on the command line.
+ */
+export function configMatchers(raw: string | null | undefined, where: string): MatcherText[] {
+  try {
+    return safeMatchers(raw);
+  } catch (error) {
+    if (error instanceof UsageError)
+      throw new ConfigError(`${where}: ${error.message}`, {
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      });
+    throw error;
+  }
 }
 
 /** A PromQL range duration in milliseconds (`14999ms`), valid on Prometheus 2.x/3.x and VictoriaMetrics. */

@@ -38,7 +38,7 @@ import {
   isValidLabelName,
   matcher,
   rangeMs,
-  safeMatchers,
+  configMatchers,
   selector,
   type MatcherText,
 } from './promql.js';
@@ -155,18 +155,6 @@ function quantileLiteral(percentile: number): string {
   if (!(percentile > 0 && percentile <= 100))
     throw new ConfigError(`a recommendation percentile must be in (0, 100], got ${percentile}`);
   return String(percentile / 100);
-}
-
-function configMatchers(raw: string | undefined, where: string): MatcherText[] {
-  try {
-    return safeMatchers(raw);
-  } catch (error) {
-    if (error instanceof UsageError)
-      throw new ConfigError(`${where}: ${error.message}`, {
-        ...(error.hint === undefined ? {} : { hint: error.hint }),
-      });
-    throw error;
-  }
 }
 
 /** Runs `tasks` with at most `limit` in flight; results in order. */

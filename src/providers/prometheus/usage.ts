@@ -40,7 +40,7 @@ import {
   isValidLabelName,
   matcher,
   rangeMs,
-  safeMatchers,
+  configMatchers,
   selector,
 } from './promql.js';
 
@@ -185,7 +185,7 @@ export async function fetchNodeUsage(
   // The metric without the caller's filters: whether anything was scraped before a series appears.
   const presence = selector(
     'node_cpu_seconds_total',
-    configMatchers(settings.selector, 'workspaces selector'),
+    configMatchers(settings.selector, 'workspaces.selector'),
   );
   await runChunks<NodeChunk>(
     window,
@@ -740,18 +740,6 @@ function resolveTuning(settings: UsageFetchTuning): Tuning {
     prefetch: settings.prefetch ?? true,
     lookaheadSeconds,
   };
-}
-
-function configMatchers(raw: string, where: string): MatcherText[] {
-  try {
-    return safeMatchers(raw);
-  } catch (error) {
-    if (error instanceof UsageError)
-      throw new ConfigError(`${where}: ${error.message}`, {
-        ...(error.hint === undefined ? {} : { hint: error.hint }),
-      });
-    throw error;
-  }
 }
 
 /**
