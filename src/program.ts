@@ -18,7 +18,7 @@ export function buildProgram(
   const program = new Command('carbonctl');
   program
     .description(
-      'Carbon accounting for shared compute: CPU usage from Prometheus to energy, emissions and cost\nwith time-resolved grid carbon intensity.',
+      'Carbon accounting for shared compute: CPU usage from Prometheus to energy, emissions and cost with time-resolved grid carbon intensity.',
     )
     .version(context.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
