@@ -207,6 +207,33 @@ export function filterConditions(filter: LedgerFilter): {
   return { conditions, params };
 }
 
+/** Common table expressions turning the plan's segments (JSON parameters) into rows. */
+const DAY_SEGMENTS_CTE =
+  'day_seg(s, e) AS (SELECT value ->> 0, value ->> 1 FROM json_each(@day_segments))';
+const HOUR_SEGMENTS_CTE =
+  'hour_seg(s, e) AS (SELECT value ->> 0, value ->> 1 FROM json_each(@hour_segments))';
+
+/**
+ * FROM clause over the daily rollup rows (`d`) of the day segments, with their entity (`e`) and
+ * labels (`l`). CROSS JOIN fixes the loop order: per range, per entity, one primary-key seek.
+ */
+function dayRowsFrom(join: string, where: string): string {
+  return `FROM day_seg s CROSS JOIN entities e
+        CROSS JOIN entity_days d ON d.entity_id = e.id AND d.day >= s.s AND d.day < s.e
+        CROSS JOIN label_sets l ON l.id = d.label_set_id
+        ${join}
+      ${where}`;
+}
+
+/** FROM clause over the hour rows (`h`) of the hour segments; see dayRowsFrom. */
+function hourRowsFrom(join: string, where: string): string {
+  return `FROM hour_seg s CROSS JOIN entities e
+        CROSS JOIN entity_hours h ON h.entity_id = e.id AND h.hour >= s.s AND h.hour < s.e
+        CROSS JOIN label_sets l ON l.id = h.label_set_id
+        ${join}
+      ${where}`;
+}
+
 /**
  * The aggregate statement and its parameters for a plan; null when the plan reads nothing.
  * The caller fills the map tables from `plan.dayMap` / `plan.hourMap` first.
@@ -227,7 +254,7 @@ export function buildAggregateSql(
 
   if (plan.daySegments.length > 0) {
     params.day_segments = JSON.stringify(plan.daySegments);
-    ctes.push('day_seg(s, e) AS (SELECT value ->> 0, value ->> 1 FROM json_each(@day_segments))');
+    ctes.push(DAY_SEGMENTS_CTE);
     let bucket = '@day_bucket';
     let join = '';
     if (plan.dayMap === null) params.day_bucket = plan.dayBucket;
@@ -235,22 +262,17 @@ export function buildAggregateSql(
       bucket = 'm.bucket';
       join = `CROSS JOIN temp.${DAY_MAP_TABLE} m ON m.day = d.day`;
     }
-    // CROSS JOIN fixes the loop order: per range, per entity, one primary-key seek.
     parts.push(`SELECT ${bucket} AS bucket, ${group} AS grp, ${workloadKind} AS wk, d.entity_id AS entity_id,
         d.provenance_id AS provenance_id, (d.day / ${DAY_S}) * ${DAY_MASK_FACTOR} + d.hour_mask AS day_mask,
         d.row_count AS n, d.estimated_rows AS est, d.busy_s AS busy_s, d.idle_s AS idle_s,
         d.memory_gib_h AS mem, d.coverage_sum AS cov, d.energy_it_kwh AS eit, d.energy_kwh AS en,
         d.scope2_location_g AS s2l, d.scope2_market_g AS s2m, d.scope3_g AS s3, d.cost AS cost,
         d.intensity_weighted_sum AS iw
-      FROM day_seg s CROSS JOIN entities e
-        CROSS JOIN entity_days d ON d.entity_id = e.id AND d.day >= s.s AND d.day < s.e
-        CROSS JOIN label_sets l ON l.id = d.label_set_id
-        ${join}
-      ${where}`);
+      ${dayRowsFrom(join, where)}`);
   }
   if (plan.hourSegments.length > 0) {
     params.hour_segments = JSON.stringify(plan.hourSegments);
-    ctes.push('hour_seg(s, e) AS (SELECT value ->> 0, value ->> 1 FROM json_each(@hour_segments))');
+    ctes.push(HOUR_SEGMENTS_CTE);
     let bucket = '@hour_bucket';
     let join = '';
     if (plan.hourMap === null) params.hour_bucket = plan.hourBucket;
@@ -265,11 +287,7 @@ export function buildAggregateSql(
         h.memory_gib_h AS mem, h.coverage AS cov, h.energy_it_kwh AS eit, h.energy_kwh AS en,
         h.scope2_location_g AS s2l, h.scope2_market_g AS s2m, h.scope3_g AS s3, h.cost AS cost,
         h.energy_kwh * h.intensity_g_per_kwh AS iw
-      FROM hour_seg s CROSS JOIN entities e
-        CROSS JOIN entity_hours h ON h.entity_id = e.id AND h.hour >= s.s AND h.hour < s.e
-        CROSS JOIN label_sets l ON l.id = h.label_set_id
-        ${join}
-      ${where}`);
+      ${hourRowsFrom(join, where)}`);
   }
   if (parts.length === 0) return null;
 
@@ -290,6 +308,63 @@ export function buildAggregateSql(
     FROM parts
     GROUP BY bucket, grp
     ORDER BY bucket, grp`;
+  return { sql, params };
+}
+
+/** The `provenance` columns a provenance summary reports, in output order (also its sort order). */
+export const PROVENANCE_SUMMARY_COLUMNS = [
+  'intensity_provider',
+  'intensity_kind',
+  'region',
+  'power_profile',
+  'busy_watts_per_core',
+  'idle_watts_per_core',
+  'memory_watts_per_gib',
+  'pue',
+  'embodied_g_per_core_hour',
+  'market_factor_g_per_kwh',
+  'currency',
+  'methodology_version',
+] as const;
+
+/**
+ * The statement listing the distinct provenance of the rows a filter selects, with the
+ * entity-hours and kWh each covers; null when the range is empty. Whole UTC days come from the
+ * daily rollup (one row per entity-day and provenance), so a year of 1,000 entities reads ~365 k
+ * rollup rows rather than 8.76 M hour rows. Provenance rows differing only in estimation flags
+ * are merged: the summary describes factors and sources, and the rows carry their own flags.
+ */
+export function buildProvenanceSql(
+  filter: LedgerFilter,
+): { sql: string; params: Record<string, string | number> } | null {
+  const plan = planBuckets(filter, undefined);
+  const { conditions, params: filterParams } = filterConditions(filter);
+  const params: Record<string, string | number> = { ...filterParams };
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const ctes: string[] = [];
+  const parts: string[] = [];
+  if (plan.daySegments.length > 0) {
+    params.day_segments = JSON.stringify(plan.daySegments);
+    ctes.push(DAY_SEGMENTS_CTE);
+    parts.push(`SELECT d.provenance_id AS pid, d.row_count AS n, d.energy_kwh AS en
+      ${dayRowsFrom('', where)}`);
+  }
+  if (plan.hourSegments.length > 0) {
+    params.hour_segments = JSON.stringify(plan.hourSegments);
+    ctes.push(HOUR_SEGMENTS_CTE);
+    parts.push(`SELECT h.provenance_id AS pid, 1 AS n, h.energy_kwh AS en
+      ${hourRowsFrom('', where)}`);
+  }
+  if (parts.length === 0) return null;
+  const columns = PROVENANCE_SUMMARY_COLUMNS.map((column) => `p.${column}`).join(', ');
+  // Summing per id first keeps the join to `provenance` to one lookup per distinct id.
+  const sql = `WITH ${ctes.join(',\n')},
+    parts AS (${parts.join('\nUNION ALL\n')}),
+    used AS (SELECT pid, sum(n) AS n, total(en) AS en FROM parts GROUP BY pid)
+    SELECT ${columns}, sum(u.n) AS entity_hours, total(u.en) AS energy_kwh
+    FROM used u CROSS JOIN provenance p ON p.id = u.pid
+    GROUP BY ${columns}
+    ORDER BY ${columns}`;
   return { sql, params };
 }
 

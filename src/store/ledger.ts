@@ -22,6 +22,7 @@ import { DataSourceError, InternalError } from '../errors.js';
 import {
   addDayMask,
   buildAggregateSql,
+  buildProvenanceSql,
   countDistinctHours,
   CREATE_MAP_TABLES_SQL,
   DAY_MAP_TABLE,
@@ -50,6 +51,7 @@ import type {
   LedgerLabels,
   LedgerSource,
   OpenLedgerOptions,
+  ProvenanceRow,
   TrackLockHolder,
   TrackLockOwner,
 } from './types.js';
@@ -1010,6 +1012,43 @@ class SqliteLedger implements Ledger {
         estimation_reasons, methodology_version FROM provenance`,
     ).all() as ProvenanceRecord[];
     return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  provenanceSummary(filter: LedgerFilter = {}): ProvenanceRow[] {
+    const built = buildProvenanceSql(filter);
+    if (built === null) return [];
+    const rows = this.guard(() => this.statement(built.sql).all(built.params)) as Array<{
+      intensity_provider: string;
+      intensity_kind: ProvenanceRow['intensityKind'];
+      region: string;
+      power_profile: string;
+      busy_watts_per_core: number;
+      idle_watts_per_core: number;
+      memory_watts_per_gib: number;
+      pue: number;
+      embodied_g_per_core_hour: number;
+      market_factor_g_per_kwh: number | null;
+      currency: string;
+      methodology_version: string;
+      entity_hours: number;
+      energy_kwh: number;
+    }>;
+    return rows.map((row) => ({
+      intensityProvider: row.intensity_provider,
+      intensityKind: row.intensity_kind,
+      region: row.region,
+      powerProfile: row.power_profile,
+      busyWattsPerCore: row.busy_watts_per_core,
+      idleWattsPerCore: row.idle_watts_per_core,
+      memoryWattsPerGiB: row.memory_watts_per_gib,
+      pue: row.pue,
+      embodiedGramsPerCoreHour: row.embodied_g_per_core_hour,
+      marketFactorGPerKwh: row.market_factor_g_per_kwh,
+      currency: row.currency,
+      methodologyVersion: row.methodology_version,
+      entityHours: row.entity_hours,
+      energyKwh: row.energy_kwh,
+    }));
   }
 
   countRows(filter: LedgerFilter = {}): number {

@@ -153,6 +153,30 @@ export interface AggregateRow {
   currency: string | null;
 }
 
+/**
+ * One distinct set of factors and sources used by the rows of a selection (the ledger's
+ * provenance, estimation flags aside), with how much of the selection it covers.
+ */
+export interface ProvenanceRow {
+  intensityProvider: string;
+  intensityKind: IntensityKind;
+  /** Region / zone label of the intensity used, e.g. `GB national`, `DE`. */
+  region: string;
+  powerProfile: string;
+  busyWattsPerCore: number;
+  idleWattsPerCore: number;
+  memoryWattsPerGiB: number;
+  pue: number;
+  embodiedGramsPerCoreHour: number;
+  marketFactorGPerKwh: number | null;
+  currency: string;
+  methodologyVersion: string;
+  /** Entity-hours of the selection computed with this provenance. */
+  entityHours: number;
+  /** Their energy, kWh (after PUE). */
+  energyKwh: number;
+}
+
 /** Who holds a track lock: shown to a second `track` that has to wait. */
 export interface TrackLockOwner {
   pid: number;
@@ -231,6 +255,11 @@ export interface Ledger {
   aggregate(query: AggregateQuery): AggregateRow[];
   /** As aggregate, streamed: no other statement may run on this ledger until it is exhausted. */
   iterateAggregate(query: AggregateQuery): IterableIterator<AggregateRow>;
+  /**
+   * The distinct provenance of the hour rows matching the filter (what a report's metadata must
+   * describe), sorted by its fields; empty when nothing matches.
+   */
+  provenanceSummary(filter?: LedgerFilter): ProvenanceRow[];
   /** Number of hour rows matching the filter. */
   countRows(filter?: LedgerFilter): number;
   /** Number of distinct entities with rows matching the filter. */

@@ -11,7 +11,6 @@
  * 0.031611 USD per core-hour, 0.004237 USD per GiB-hour, memory 0 W).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -25,11 +24,8 @@ import { recommendationId } from '../../src/core/recommendations.js';
 import { DataSourceError } from '../../src/errors.js';
 import { IOStreams } from '../../src/io/streams.js';
 import { Capture, removeDir, tempDir } from '../helpers/context.js';
-import {
-  startLoopbackServer,
-  type LoopbackServer,
-  type RecordedRequest,
-} from '../helpers/loopback-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
+import { answerIntensity } from '../helpers/intensity-server.js';
 import {
   prometheusBinaries,
   startPrometheus,
@@ -41,31 +37,6 @@ const binaries = prometheusBinaries();
 const MIB = 1024 ** 2;
 /** SPEC §8: savings per month = hourly × 730. */
 const MONTH_HOURS = 730;
-
-/** GB-API-shaped `/intensity/{from}/{to}`: one record per half-hour, actual = forecast. */
-function answerIntensity(req: RecordedRequest, res: ServerResponse): void {
-  const range = /^\/intensity\/([^/]+)\/([^/]+)$/.exec(req.url);
-  res.setHeader('content-type', 'application/json');
-  if (range === null) {
-    res.statusCode = 400;
-    res.end('{"error":{"code":"400 Bad Request","message":"Please enter a valid path"}}');
-    return;
-  }
-  const from = Date.parse(range[1]!.replace(/Z$/, ':00Z'));
-  const to = Date.parse(range[2]!.replace(/Z$/, ':00Z'));
-  const format = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
-  const data = [];
-  for (let slot = from; slot < to; slot += 1_800_000) {
-    const start = new Date(slot);
-    const value = 100 + 20 * start.getUTCHours() + (start.getUTCMinutes() >= 30 ? 10 : 0);
-    data.push({
-      from: format(slot),
-      to: format(slot + 1_800_000),
-      intensity: { forecast: value, actual: value, index: 'moderate' },
-    });
-  }
-  res.end(JSON.stringify({ data }));
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {

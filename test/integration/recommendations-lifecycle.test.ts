@@ -7,15 +7,11 @@
  * records the realized share of the stored estimate.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, run, tempDir, type RunResult } from '../helpers/context.js';
-import {
-  startLoopbackServer,
-  type LoopbackServer,
-  type RecordedRequest,
-} from '../helpers/loopback-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
+import { answerIntensity } from '../helpers/intensity-server.js';
 import {
   prometheusBinaries,
   startPrometheus,
@@ -24,31 +20,6 @@ import {
 import { REC_FROM, REC_TO, writeRecFixtureFile } from '../helpers/rec-fixtures.js';
 
 const binaries = prometheusBinaries();
-
-/** GB-API-shaped `/intensity/{from}/{to}`: 100 + 20·(UTC hour) g/kWh, +10 in the second half-hour. */
-function answerIntensity(req: RecordedRequest, res: ServerResponse): void {
-  const range = /^\/intensity\/([^/]+)\/([^/]+)$/.exec(req.url);
-  res.setHeader('content-type', 'application/json');
-  if (range === null) {
-    res.statusCode = 400;
-    res.end('{"error":{"code":"400 Bad Request","message":"Please enter a valid path"}}');
-    return;
-  }
-  const from = Date.parse((range[1] ?? '').replace(/Z$/, ':00Z'));
-  const to = Date.parse((range[2] ?? '').replace(/Z$/, ':00Z'));
-  const format = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
-  const data = [];
-  for (let slot = from; slot < to; slot += 1_800_000) {
-    const start = new Date(slot);
-    const value = 100 + 20 * start.getUTCHours() + (start.getUTCMinutes() >= 30 ? 10 : 0);
-    data.push({
-      from: format(slot),
-      to: format(slot + 1_800_000),
-      intensity: { forecast: value, actual: value, index: 'moderate' },
-    });
-  }
-  res.end(JSON.stringify({ data }));
-}
 
 interface ListItem {
   id: string;

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,11 +15,8 @@ import type { EntityHourUsage } from '../../src/core/usage.js';
 import { openLedger } from '../../src/store/ledger.js';
 import type { Ledger } from '../../src/store/types.js';
 import { run, tempDir, type RunResult } from '../helpers/context.js';
-import {
-  startLoopbackServer,
-  type LoopbackServer,
-  type RecordedRequest,
-} from '../helpers/loopback-server.js';
+import { hourIntensity, startIntensityServer } from '../helpers/intensity-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { writePromFixtureFiles, type PromFixture } from '../helpers/prom-fixtures.js';
 import {
   prometheusBinaries,
@@ -36,40 +32,6 @@ const FIXTURE_HOURS = 72;
 /** SPEC §1.3 `ada` profile defaults (12 W busy, 1 W idle per core) and PUE 1.0. */
 const BUSY_WATTS = 12;
 const IDLE_WATTS = 1;
-
-/**
- * The loopback GB API's half-hour value: 100 + 20·(UTC hour) + 10 in the second half-hour, so the
- * hourly mean (SPEC §2) is 105 + 20·h, e.g. 23:00–24:00 → (560 + 570) / 2 = 565 g/kWh.
- */
-function slotIntensity(slotStart: Date): number {
-  return 100 + 20 * slotStart.getUTCHours() + (slotStart.getUTCMinutes() >= 30 ? 10 : 0);
-}
-function hourIntensity(hourStart: Date): number {
-  return 105 + 20 * hourStart.getUTCHours();
-}
-
-function answerIntensity(req: RecordedRequest, res: ServerResponse): void {
-  const range = /^\/intensity\/([^/]+)\/([^/]+)$/.exec(req.url);
-  res.setHeader('content-type', 'application/json');
-  if (range === null) {
-    res.statusCode = 400;
-    res.end('{"error":{"code":"400 Bad Request","message":"Please enter a valid path"}}');
-    return;
-  }
-  const from = Date.parse(range[1]!.replace(/Z$/, ':00Z'));
-  const to = Date.parse(range[2]!.replace(/Z$/, ':00Z'));
-  const format = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
-  const data = [];
-  for (let slot = from; slot < to; slot += 1_800_000) {
-    const value = slotIntensity(new Date(slot));
-    data.push({
-      from: format(slot),
-      to: format(slot + 1_800_000),
-      intensity: { forecast: value, actual: value, index: 'moderate' },
-    });
-  }
-  res.end(JSON.stringify({ data }));
-}
 
 /** Truth totals by entity: energy = (busy_s × 12 + idle_s × 1) / 3.6e6 kWh, grams = energy × hour intensity. */
 function expectedByEntity(
@@ -233,7 +195,7 @@ describe.skipIf(binaries === null)('track backfills over three days (real Promet
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-    intensity = await startLoopbackServer(answerIntensity);
+    intensity = await startIntensityServer();
     window = ['--from', fixture.start.toISOString(), '--to', fixture.end.toISOString()];
     referenceDir = labDir(prometheus.url);
     reference = await track(referenceDir, [

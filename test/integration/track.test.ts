@@ -6,7 +6,7 @@
  * samples; failing Prometheus answers exit 3 without writing the failed chunk; the bearer token
  * never reaches the output; a hostile selector cannot widen the query.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,11 +16,8 @@ import type { EntityHourUsage } from '../../src/core/usage.js';
 import { openLedger } from '../../src/store/ledger.js';
 import type { AggregateRow, Ledger } from '../../src/store/types.js';
 import { run, tempDir, type RunResult } from '../helpers/context.js';
-import {
-  startLoopbackServer,
-  type LoopbackServer,
-  type RecordedRequest,
-} from '../helpers/loopback-server.js';
+import { hourIntensity, startIntensityServer } from '../helpers/intensity-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import {
   generatePromFixtureText,
   type PromFixture,
@@ -37,44 +34,6 @@ const HOUR_MS = 3_600_000;
 /** SPEC §1.3 `ada` profile defaults (12 W busy, 1 W idle per core) and PUE 1.0. */
 const BUSY_WATTS = 12;
 const IDLE_WATTS = 1;
-
-/**
- * The loopback GB API's value for the half-hour starting at `slotStart`: 100 + 20·(UTC hour),
- * plus 10 in the second half-hour. The hourly intensity is the mean of the two half-hours
- * (SPEC §2): e.g. 02:00–03:00 → (140 + 150) / 2 = 145 g/kWh.
- */
-function slotIntensity(slotStart: Date): number {
-  return 100 + 20 * slotStart.getUTCHours() + (slotStart.getUTCMinutes() >= 30 ? 10 : 0);
-}
-
-/** Hourly mean of {@link slotIntensity}: (100 + 20h + 100 + 20h + 10) / 2 = 105 + 20h. */
-function hourIntensity(hourStart: Date): number {
-  return 105 + 20 * hourStart.getUTCHours();
-}
-
-/** GB-API-shaped `/intensity/{from}/{to}`: one record per half-hour, actual = forecast. */
-function answerIntensity(req: RecordedRequest, res: ServerResponse): void {
-  const range = /^\/intensity\/([^/]+)\/([^/]+)$/.exec(req.url);
-  res.setHeader('content-type', 'application/json');
-  if (range === null) {
-    res.statusCode = 400;
-    res.end('{"error":{"code":"400 Bad Request","message":"Please enter a valid path"}}');
-    return;
-  }
-  const from = Date.parse(range[1]!.replace(/Z$/, ':00Z'));
-  const to = Date.parse(range[2]!.replace(/Z$/, ':00Z'));
-  const format = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
-  const data = [];
-  for (let slot = from; slot < to; slot += 1_800_000) {
-    const value = slotIntensity(new Date(slot));
-    data.push({
-      from: format(slot),
-      to: format(slot + 1_800_000),
-      intensity: { forecast: value, actual: value, index: 'moderate' },
-    });
-  }
-  res.end(JSON.stringify({ data }));
-}
 
 /** What the truth says one entity (or workload) should total over the window. */
 interface Expected {
@@ -188,7 +147,7 @@ describe.skipIf(binaries === null)(
       now = new Date(fixture.end.getTime() + 10 * 60_000);
       window = ['--from', fixture.start.toISOString(), '--to', fixture.end.toISOString()];
       prometheus = await startPrometheus({ openMetricsText: generated.text });
-      intensity = await startLoopbackServer(answerIntensity);
+      intensity = await startIntensityServer();
     });
     afterAll(async () => {
       await intensity?.close();
@@ -318,7 +277,9 @@ describe.skipIf(binaries === null)(
           project: want.labels.project,
           machine: want.labels.machine,
           cluster: 'lab',
-          status: 'tracked',
+          // No market-based factor is configured: market-based Scope 2 falls back to the
+          // location-based figure, and SPEC §2 says every fallback marks the row estimated.
+          status: 'estimated',
         });
         expectWithin(workspace.cpu_usage.busy_seconds, want.busySeconds, 1e-6, 'busy');
         expectWithin(
@@ -535,6 +496,27 @@ describe.skipIf(binaries === null)(
       );
       expect(lenient.code).toBe(0);
       expect(JSON.parse(lenient.stdout).coverage_percent).toBeCloseTo((5 / 6) * 100, 9);
+    });
+
+    it('with a market-based factor configured, rows with actual intensity are not estimated', async () => {
+      const dir = labDir(prometheus.url, `job="node",instance="${scenario.normalHost}"`);
+      const config = join(dir, 'config', 'config.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          ...JSON.parse(readFileSync(config, 'utf8')),
+          scope2: { marketFactor: 250 },
+        }),
+      );
+      const result = await track(dir, ['--source', 'nodes', ...window, '-o', 'json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).workspaces[0].status).toBe('tracked');
+      withLedger(dir, (ledger) => {
+        const total = ledger.aggregate({ filter: {}, groupBy: 'none' })[0]!;
+        expect(total.estimatedRows).toBe(0);
+        // Market-based Scope 2 = kWh × 250 g/kWh.
+        expectWithin(total.scope2MarketGrams, total.energyKwh * 250, 1e-9, 'market-based');
+      });
     });
 
     it('--strict also sees one host missing an hour while the others have data (coverage per entity)', async () => {

@@ -15,6 +15,7 @@ import {
   jsonChunks,
   planReport,
   prepareReport,
+  readProvenance,
   type PreparedReport,
 } from './plan.js';
 
@@ -82,7 +83,10 @@ export async function execute(
       : jsonChunks(
           ledger,
           prepared,
-          buildMetadata(prepared, { version: context.version, generatedAt: context.now() }),
+          buildMetadata(prepared, readProvenance(ledger, prepared), {
+            version: context.version,
+            generatedAt: context.now(),
+          }),
         );
   if (plan.out === null) {
     await writeToStream(context.io.stdout, chunks);

@@ -6,7 +6,6 @@
  */
 import type { Settings } from '../../config/schema.js';
 import { methodologyFactors } from '../../config/factors.js';
-import { METHODOLOGY_VERSION } from '../../core/methodology.js';
 import {
   enumerateBuckets,
   formatOffsetIso,
@@ -40,7 +39,7 @@ import {
   UK_SOURCE_DESCRIPTION,
   electricityMapsSourceDescription,
 } from '../../providers/intensity/meta.js';
-import type { AggregateRow, Ledger, LedgerFilter } from '../../store/types.js';
+import type { AggregateRow, Ledger, LedgerFilter, ProvenanceRow } from '../../store/types.js';
 import { optionalString } from '../parse.js';
 import {
   asUsage,
@@ -50,6 +49,7 @@ import {
   resolveReaderPeriod,
 } from '../shared/ledger.js';
 import { DEFAULT_MIN_COVERAGE_PERCENT } from './index.js';
+import { methodologyProvenance } from './provenance.js';
 
 /** Everything a report needs to know, validated. */
 export interface ReportPlan {
@@ -300,14 +300,16 @@ export function* jsonChunks(
   yield `${first ? '' : '\n  '}],\n  "totals": ${indentedJson(totalsRecord(prepared.totals), 2)}\n}\n`;
 }
 
-/** Where each intensity provider's factors come from (methodology.md §9.1 `emissionFactorSources`). */
-function emissionFactorSource(provider: string, settings: Settings): Record<string, unknown> {
-  const zone = settings.intensity.zone;
+/**
+ * Where one (provider, region) pair's factors come from (methodology.md §9.1
+ * `emissionFactorSources`); `region` is the label the ledger rows recorded.
+ */
+function emissionFactorSource(provider: string, region: string): Record<string, unknown> {
   switch (provider) {
     case 'uk':
       return {
         provider,
-        dataset: `${UK_SOURCE_DESCRIPTION}, half-hourly actual (forecast where flagged), ${settings.intensity.region === null ? 'GB national' : `GB region ${settings.intensity.region}`}`,
+        dataset: `${UK_SOURCE_DESCRIPTION}, half-hourly actual (forecast where flagged), ${region}`,
         factor_type: 'location-based, grid average, direct (generation) CO2',
         unit: 'gCO2/kWh',
         note: 'CO2 only (not CO2e), which slightly understates Scope 2 (GHG Protocol Scope 2 Guidance)',
@@ -315,14 +317,14 @@ function emissionFactorSource(provider: string, settings: Settings): Record<stri
     case 'electricitymaps':
       return {
         provider,
-        dataset: electricityMapsSourceDescription(zone),
+        dataset: electricityMapsSourceDescription(region),
         factor_type: `location-based, grid average, ${ELECTRICITY_MAPS_EMISSION_FACTOR_TYPE}`,
         unit: 'gCO2e/kWh',
       };
     case 'static':
       return {
         provider,
-        dataset: `annual average grid intensity for ${zone} from @tgwf/co2 (Electricity Maps yearly data, ODbL 1.0; Ember, CC BY-SA 4.0)`,
+        dataset: `annual average grid intensity for ${region} from @tgwf/co2 (Electricity Maps yearly data, ODbL 1.0; Ember, CC BY-SA 4.0)`,
         factor_type: 'location-based, annual average',
         unit: 'gCO2e/kWh',
       };
@@ -334,21 +336,42 @@ function emissionFactorSource(provider: string, settings: Settings): Record<stri
         unit: 'gCO2e/kWh',
       };
     default:
-      return { provider, dataset: 'recorded in the ledger', unit: 'gCO2e/kWh' };
+      return { provider, dataset: `recorded in the ledger (${region})`, unit: 'gCO2e/kWh' };
   }
 }
 
-/** Provenance, methodology, boundaries and data quality of an export (SPEC §7; methodology.md §9.1). */
+/** What the market-based factor(s) of the exported rows mean. */
+function marketFactorNote(values: ReadonlyArray<number | null>): string {
+  const missing = values.filter((value) => value === null).length;
+  if (missing === values.length)
+    return 'no supplier / residual-mix factor configured: market-based Scope 2 equals location-based and rows are flagged market_factor_missing';
+  if (missing === 0) return 'user-supplied contractual instrument data (scope2.marketFactor)';
+  return 'user-supplied contractual instrument data (scope2.marketFactor) for some rows; the others had none, so their market-based Scope 2 equals location-based and they are flagged market_factor_missing';
+}
+
+/**
+ * The distinct provenance of the rows an export covers (one query over the range, mostly the
+ * daily rollup). Must run before the row cursor opens; skipped when the selection is empty.
+ */
+export function readProvenance(ledger: Ledger, prepared: PreparedReport): ProvenanceRow[] {
+  return prepared.overall === null ? [] : ledger.provenanceSummary(rangeFilter(prepared.plan));
+}
+
+/**
+ * Provenance, methodology, boundaries and data quality of an export (SPEC §7; methodology.md
+ * §9.1). The factors describe the exported ledger rows, not today's settings: see
+ * ./provenance.ts for the single-value-or-distinct-values shape.
+ */
 export function buildMetadata(
   prepared: PreparedReport,
+  provenance: readonly ProvenanceRow[],
   tool: { version: string; generatedAt: Date },
 ): Record<string, unknown> {
   const { plan, overall } = prepared;
   const settings = plan.settings;
   const factors = methodologyFactors(settings);
-  const providers = overall?.intensityProviders.length
-    ? [...overall.intensityProviders]
-    : [settings.intensity.provider];
+  const described = methodologyProvenance(provenance, settings);
+  const marketFactors = described.factor_sets.map((set) => set.market_factor_g_per_kwh);
   const placeholders = pathPlaceholders(plan.range, plan.zone);
   return {
     tool: 'carbonctl',
@@ -366,45 +389,38 @@ export function buildMetadata(
     filters: describeFilters(plan.filter),
     rows: prepared.rowCount,
     methodology: {
-      version: overall?.methodologyVersions.length
-        ? overall.methodologyVersions.join(';')
-        : METHODOLOGY_VERSION,
-      power_profile: overall?.powerProfiles.length
-        ? overall.powerProfiles.join(';')
-        : factors.power.profile,
-      watts: {
-        busy_per_core: factors.power.busyWattsPerCore,
-        idle_per_core: factors.power.idleWattsPerCore,
-        memory_per_gib: factors.power.memoryWattsPerGiB,
-        source:
-          'configuration at export time; each ledger row keeps the watts it was computed with',
-      },
-      pue: prepared.totals.pue ?? factors.pue,
+      factors_from:
+        described.factors_from === 'ledger'
+          ? 'ledger: the factors each exported row was computed with (one value where all rows agree, the distinct values where they differ; factor_sets lists each combination)'
+          : 'configuration at export time: the selection has no ledger rows',
+      version: described.version,
+      power_profile: described.power_profile,
+      watts: described.watts,
+      pue: described.pue,
       pue_range: overall === null ? null : [overall.pueMin, overall.pueMax],
-      intensity_provider: providers.join(';'),
-      intensity_kinds: overall?.intensityKinds ?? [],
-      region: settings.intensity.region,
-      zone: settings.intensity.zone,
-      emission_factor_sources: providers.map((provider) =>
-        emissionFactorSource(provider, settings),
+      intensity_provider: described.intensity_provider,
+      intensity_kinds: described.intensity_kinds,
+      region: described.region,
+      emission_factor_sources: described.sources.map((source) =>
+        emissionFactorSource(source.provider, source.region),
       ),
       market_factor: {
-        g_per_kwh: factors.marketFactorGPerKwh,
-        note:
-          factors.marketFactorGPerKwh === null
-            ? 'no supplier / residual-mix factor configured: market-based Scope 2 equals location-based and rows are flagged market_factor_missing'
-            : 'user-supplied contractual instrument data (scope2.marketFactor)',
+        g_per_kwh: described.market_factor_g_per_kwh,
+        note: marketFactorNote(marketFactors),
       },
       embodied: {
-        grams_per_core_hour: factors.embodiedGramsPerCoreHour,
+        grams_per_core_hour: described.embodied_grams_per_core_hour,
         reported_as:
           'Scope 3: amortised embodied emissions of the hardware per core-hour (supplementary)',
       },
+      factor_sets: described.factor_sets,
       cost: {
-        currency: factors.cost.currency,
+        currency: prepared.currency,
         per_core_hour: factors.cost.perCoreHour,
         per_gib_hour: factors.cost.perGiBHour,
         per_kwh: factors.cost.perKwh,
+        prices_from:
+          "configuration at export time: the ledger keeps each row's cost and currency, not the prices behind it",
       },
       formulas: {
         energy_it_kwh:

@@ -268,7 +268,7 @@ function ledgerRow(
     scope2MarketGrams: footprint.scope2MarketGrams,
     scope3Grams: footprint.scope3EmbodiedGrams,
     cost: footprint.cost,
-    isEstimated: reasons.some((r) => r !== 'market_factor_missing'),
+    isEstimated: reasons.length > 0,
     estimationReasons: reasons,
     methodologyVersion: METHODOLOGY_VERSION,
   };
