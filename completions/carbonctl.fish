@@ -75,7 +75,7 @@ complete -c carbonctl -n '__fish_seen_subcommand_from track' -l from -r -F -d 'b
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l to -r -F -d 'backfill to (exclusive; a date means the end of that day) (alias --end)'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l last -r -F -d 'the last duration up to the last complete hour, e.g. 24h, 7d'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l dry-run -d 'fetch and compute, but write nothing to the ledger'
-complete -c carbonctl -n '__fish_seen_subcommand_from track' -l strict -d 'exit 5 when any hour of the window has no samples'
+complete -c carbonctl -n '__fish_seen_subcommand_from track' -l strict -d 'exit 5 when coverage is below 100 %: an hour without any samples, or an entity missing hours between its first and last'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l allow-estimates -d 'when the intensity provider fails, use the static annual average (flagged) instead of exit 3'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l lock-wait -r -F -d 'how long to wait for another track run on the same ledger (default 30)'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'

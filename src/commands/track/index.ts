@@ -27,7 +27,11 @@ export const TRACK_OPTIONS: OptionSpec[] = [
     description: 'the last duration up to the last complete hour, e.g. 24h, 7d',
   },
   { flags: '--dry-run', description: 'fetch and compute, but write nothing to the ledger' },
-  { flags: '--strict', description: 'exit 5 when any hour of the window has no samples' },
+  {
+    flags: '--strict',
+    description:
+      'exit 5 when coverage is below 100 %: an hour without any samples, or an entity missing hours between its first and last',
+  },
   {
     flags: '--allow-estimates',
     description:

@@ -8,7 +8,7 @@
  * 3.x). `core/counters.ts` turns them into exact increases per UTC hour. The window is fetched in
  * hour-aligned chunks sized to the data actually returned, so memory stays bounded, and each
  * chunk's hours are handed to the caller before the next is processed, so `track` can commit
- * chunk by chunk. The next chunk is already being fetched while one is processed.
+ * chunk by chunk. The next two chunks are already being fetched while one is processed.
  *
  * Chunk edges never change a number: the first chunk reads an hour before `from` so every
  * series starts from its real value, counters and gauges carry their last sample from one chunk
@@ -195,9 +195,9 @@ export async function fetchNodeUsage(
         client.rangeQuery(busyQuery, range.queryStart, range.queryEnd, tuning.stepSeconds),
         client.rangeQuery(idleQuery, range.queryStart, range.queryEnd, tuning.stepSeconds),
       ]);
-      await locateDataStart(client, origin, [...busy, ...idle], presence, tuning);
       return { data: { busy, idle }, points: countPoints(busy) + countPoints(idle) };
     },
+    (chunk) => locateDataStart(client, origin, [...chunk.busy, ...chunk.idle], presence, tuning),
     (chunk, range) => nodeHours(chunk, settings, tuning, carries, origin, range),
     onHours,
   );
@@ -375,12 +375,12 @@ export async function fetchPodUsage(
           chunkEnd,
         ),
       ]);
-      await locateDataStart(client, origin, cpu, presence, tuning);
       return {
         data: { cpu, requests, memory, podOwners, replicaSetOwners, jobOwners },
         points: countPoints(cpu) + countPoints(requests) + countPoints(memory),
       };
     },
+    (chunk) => locateDataStart(client, origin, chunk.cpu, presence, tuning),
     (chunk, range) => {
       learnOwners(owners, chunk);
       return podHours(chunk, tuning, carries, gaugeCarries, owners, origin, range);
@@ -608,14 +608,21 @@ function accumulatorFor(range: ChunkRange, tuning: Tuning): StepAccumulator {
   return new StepAccumulator(startSeconds, tuning.stepSeconds, steps, 2);
 }
 
+/** Chunks being fetched ahead of the one being processed (SPEC §12 backfill speed). */
+const PREFETCH_DEPTH = 2;
+
 /**
- * Walks `[from, to)` in hour-aligned chunks: fetches one chunk, starts fetching the next (sized by
- * the density of the one just fetched), turns the first into hours and hands them over.
+ * Walks `[from, to)` in hour-aligned chunks. While one chunk is turned into hours, the next
+ * {@link PREFETCH_DEPTH} are already being fetched (sized by the density of the latest chunk
+ * fetched): Prometheus evaluates one while this process parses the answer of another, so neither
+ * waits for the other. `prepare` runs for each chunk in order before its hours are computed
+ * (e.g. a query that must see the chunks in time order); then the hours are handed over.
  */
 async function runChunks<T>(
   window: UsageFetchOptions,
   tuning: Tuning,
   fetch: (range: ChunkRange) => Promise<Fetched<T>>,
+  prepare: (data: T, range: ChunkRange) => Promise<void>,
   toHours: (data: T, range: ChunkRange) => EntityHourUsage[],
   onHours: OnHours,
 ): Promise<void> {
@@ -652,13 +659,17 @@ async function runChunks<T>(
     return { range, result };
   };
 
-  let current = begin(fromMs, tuning.initialChunkHours, true);
+  const queue: Pending[] = [begin(fromMs, tuning.initialChunkHours, true)];
+  let scheduledEnd = (queue[0] as Pending).range.chunkEnd.getTime();
+  const depth = tuning.prefetch ? PREFETCH_DEPTH : 0;
   for (;;) {
+    const current = queue.shift() as Pending;
     const fetched = await current.result;
     const { range } = current;
-    const endMs = range.chunkEnd.getTime();
+    // Before more is fetched, so the data-start check is the next query after the first chunk.
+    await prepare(fetched.data, range);
     let nextHours = 0;
-    if (endMs < toMs) {
+    if (scheduledEnd < toMs) {
       const readHours = (range.queryEnd.getTime() - range.queryStart.getTime()) / hourMs;
       const pointsPerHour = fetched.points / readHours;
       nextHours =
@@ -668,12 +679,21 @@ async function runChunks<T>(
               1,
               Math.min(tuning.maxChunkHours, Math.floor(tuning.maxPointsPerChunk / pointsPerHour)),
             );
+      while (scheduledEnd < toMs && queue.length < depth) {
+        const ahead = begin(scheduledEnd, nextHours, false);
+        queue.push(ahead);
+        scheduledEnd = ahead.range.chunkEnd.getTime();
+      }
     }
-    const ahead = nextHours > 0 && tuning.prefetch ? begin(endMs, nextHours, false) : null;
     const rows = toHours(fetched.data, range);
     await onHours(rows, range.chunkEnd);
-    if (nextHours === 0) return;
-    current = ahead ?? begin(endMs, nextHours, false);
+    // Without prefetch the next chunk is begun only now, after this one was processed.
+    if (queue.length === 0 && scheduledEnd < toMs) {
+      const next = begin(scheduledEnd, nextHours, false);
+      queue.push(next);
+      scheduledEnd = next.range.chunkEnd.getTime();
+    }
+    if (queue.length === 0) return;
   }
 }
 
