@@ -76,20 +76,30 @@ export interface OwnerReferences {
 }
 
 /**
- * The workload a pod belongs to, `Kind/namespace/name`: ReplicaSet rolls up to its Deployment
- * and Job to its CronJob (so a rollout is still one workload); a pod without a controller is
- * its own workload (kind `Pod`), as in the ledger.
+ * The workload a pod belongs to: ReplicaSet rolls up to its Deployment and Job to its CronJob
+ * (so a rollout is still one workload); a pod without a controller is its own workload (kind
+ * `Pod`), as in the ledger.
  */
-export function workloadOf(podKey: string, owners: OwnerReferences): string {
-  const slash = podKey.indexOf('/');
-  const namespace = podKey.slice(0, slash);
-  const owner = owners.pods.get(podKey);
-  if (owner === undefined) return `Pod/${podKey}`;
+export function podWorkload(
+  namespace: string,
+  pod: string,
+  owners: OwnerReferences,
+): { kind: string; name: string } {
+  const owner = owners.pods.get(`${namespace}/${pod}`);
+  if (owner === undefined) return { kind: 'Pod', name: pod };
   const parents =
     owner.kind === 'ReplicaSet' ? owners.replicaSets : owner.kind === 'Job' ? owners.jobs : null;
   const parent = parents?.get(`${namespace}/${owner.name}`);
   const resolved = parent ?? owner;
-  return `${resolved.kind}/${namespace}/${resolved.name}`;
+  return { kind: resolved.kind, name: resolved.name };
+}
+
+/** {@link podWorkload} of a `namespace/pod` key as `Kind/namespace/name`. */
+export function workloadOf(podKey: string, owners: OwnerReferences): string {
+  const slash = podKey.indexOf('/');
+  const namespace = podKey.slice(0, slash);
+  const { kind, name } = podWorkload(namespace, podKey.slice(slash + 1), owners);
+  return `${kind}/${namespace}/${name}`;
 }
 
 /** Distinct namespaces and workloads of a set of running pods (`namespace/pod` keys). */

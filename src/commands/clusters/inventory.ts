@@ -23,11 +23,11 @@ import {
   isStale,
   sharePercent,
   STALE_AFTER_SECONDS,
-  type OwnerReferences,
 } from '../../core/clusters.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { redactUrl } from '../../providers/http.js';
 import type { PrometheusClient, VectorSample } from '../../providers/prometheus/client.js';
+import { ownerReferences } from '../../providers/prometheus/owners.js';
 import {
   anyOfRegex,
   isValidLabelName,
@@ -105,29 +105,6 @@ function byLabel(samples: readonly VectorSample[], label: string): Map<string, n
   for (const sample of samples) {
     const key = sample.metric[label];
     if (key !== undefined && Number.isFinite(sample.value)) map.set(key, sample.value);
-  }
-  return map;
-}
-
-function ownerMap(
-  samples: readonly VectorSample[],
-  childLabel: string,
-): Map<string, { kind: string; name: string }> {
-  const map = new Map<string, { kind: string; name: string; controller: boolean }>();
-  for (const { metric } of samples) {
-    const namespace = metric.namespace;
-    const child = metric[childLabel];
-    const kind = metric.owner_kind;
-    const name = metric.owner_name;
-    if (namespace === undefined || child === undefined || kind === undefined || name === undefined)
-      continue;
-    // kube-state-metrics reports "no owner" as <none>.
-    if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
-    const controller = metric.owner_is_controller === 'true';
-    const key = `${namespace}/${child}`;
-    const known = map.get(key);
-    if (known === undefined || (controller && !known.controller))
-      map.set(key, { kind, name, controller });
   }
   return map;
 }
@@ -260,11 +237,7 @@ export async function clusterInventory(
 
   let counts: { pods: number; namespaces: number; workloads: number } | null = null;
   if (kubernetes) {
-    const owners: OwnerReferences = {
-      pods: ownerMap(podOwners, 'pod'),
-      replicaSets: ownerMap(replicaSetOwners, 'replicaset'),
-      jobs: ownerMap(jobOwners, 'job_name'),
-    };
+    const owners = ownerReferences(podOwners, replicaSetOwners, jobOwners);
     const podKeys = hasContainers
       ? runningPods
           .filter((s) => (s.metric.namespace ?? '') !== '' && (s.metric.pod ?? '') !== '')

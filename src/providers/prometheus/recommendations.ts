@@ -11,7 +11,7 @@
  *   (`kube_pod_container_status_restarts_total`) and OOM kills
  *   (`kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}`), which pods still run
  *   at the window's end, and owners rolled up pod → ReplicaSet → Deployment / Job → CronJob
- *   (`kube_pod_owner`, `kube_replicaset_owner`, `kube_job_owner`; core/clusters.ts `workloadOf`);
+ *   (`kube_pod_owner`, `kube_replicaset_owner`, `kube_job_owner`; core/clusters.ts `podWorkload`, via owners.ts);
  * - batch pods' CPU-seconds per UTC hour (`increase(…[1h])` on the hour grid), for pods owned by a
  *   Job or running in a CI namespace;
  * - per node_exporter host: busy and idle core-seconds (`increase` of `node_cpu_seconds_total`,
@@ -20,7 +20,8 @@
  * Every label value that comes from configuration goes through promql.ts (`matcher`,
  * `safeMatchers`), so no user text reaches a query unescaped.
  */
-import { workloadOf, type OwnerReferences } from '../../core/clusters.js';
+import { podWorkload, type OwnerReferences } from '../../core/clusters.js';
+import { ownerReferences } from './owners.js';
 import {
   BATCH_GROUP_KIND,
   CI_NAMESPACE_PATTERN,
@@ -282,65 +283,6 @@ function combine(
   for (const part of parts) total = part.sum === null || total === null ? null : total + part.sum;
   const mean = total === null ? null : total / samples;
   return { p50, p95, p99, max, atPercentile, mean, samples };
-}
-
-/** Owner references from kube-state-metrics answers; the controller reference wins. */
-function ownerReferences(
-  podOwners: readonly VectorSample[],
-  replicaSetOwners: readonly VectorSample[],
-  jobOwners: readonly VectorSample[],
-): OwnerReferences {
-  const pods = new Map<string, { kind: string; name: string; controller: boolean }>();
-  for (const { metric } of podOwners) {
-    const { namespace, pod, owner_kind: kind, owner_name: name } = metric;
-    if (namespace === undefined || pod === undefined || kind === undefined || name === undefined)
-      continue;
-    // kube-state-metrics reports a pod without an owner as owner_kind="<none>".
-    if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
-    const controller = metric['owner_is_controller'] === 'true';
-    const podKey = `${namespace}/${pod}`;
-    const known = pods.get(podKey);
-    if (known === undefined || (controller && !known.controller))
-      pods.set(podKey, { kind, name, controller });
-  }
-  const parents = (
-    samples: readonly VectorSample[],
-    childLabel: string,
-  ): Map<string, { kind: string; name: string }> => {
-    const map = new Map<string, { kind: string; name: string }>();
-    for (const { metric } of samples) {
-      const { namespace, owner_kind: kind, owner_name: name } = metric;
-      const child = metric[childLabel];
-      if (namespace === undefined || child === undefined || kind === undefined) continue;
-      if (
-        name === undefined ||
-        kind === '' ||
-        kind === '<none>' ||
-        name === '' ||
-        name === '<none>'
-      )
-        continue;
-      map.set(`${namespace}/${child}`, { kind, name });
-    }
-    return map;
-  };
-  return {
-    pods,
-    replicaSets: parents(replicaSetOwners, 'replicaset'),
-    jobs: parents(jobOwners, 'job_name'),
-  };
-}
-
-/** The workload of a pod after roll-up: kind and name (core/clusters.ts `workloadOf`). */
-function podWorkload(
-  namespace: string,
-  pod: string,
-  owners: OwnerReferences,
-): { kind: string; name: string } {
-  const ref = workloadOf(`${namespace}/${pod}`, owners);
-  const kind = ref.slice(0, ref.indexOf('/'));
-  // `Kind/namespace/name`: the name is what follows the known namespace.
-  return { kind, name: ref.slice(kind.length + 1 + namespace.length + 1) };
 }
 
 /**

@@ -33,6 +33,8 @@ import type {
 } from '../../core/usage.js';
 import { BYTES_PER_GIB, HOUR_SECONDS, isWholeHour } from '../../core/usage.js';
 import type { PrometheusClient, RangeSeries, VectorSample } from './client.js';
+import { emptyOwners, learnOwners, type OwnerState } from './owners.js';
+import { podWorkload } from '../../core/clusters.js';
 import { MAX_STEPS_PER_QUERY } from './client.js';
 import type { MatcherText } from './promql.js';
 import {
@@ -295,13 +297,6 @@ interface PodChunk {
   jobOwners: VectorSample[];
 }
 
-/** Owner references learnt so far, kept across chunks. */
-interface OwnerState {
-  pods: Map<string, { kind: string; name: string; controller: boolean }>;
-  replicaSets: Map<string, { kind: string; name: string }>;
-  jobs: Map<string, { kind: string; name: string }>;
-}
-
 /**
  * Busy, reserved and idle core-seconds and working-set GiB-hours per pod and UTC hour, over
  * `[from, to)`, delivered chunk by chunk. Reserved = CPU request × the time the pod's containers
@@ -333,7 +328,7 @@ export async function fetchPodUsage(
 
   const carries = new Map<string, CounterCarry | null>();
   const gaugeCarries = new Map<string, { timeSeconds: number; value: number } | null>();
-  const owners: OwnerState = { pods: new Map(), replicaSets: new Map(), jobs: new Map() };
+  const owners = emptyOwners();
   const origin = dataStartFor(window, tuning);
   const presence = selector('container_cpu_usage_seconds_total', [
     ...CONTAINER_MATCHERS,
@@ -382,7 +377,7 @@ export async function fetchPodUsage(
     },
     (chunk) => locateDataStart(client, origin, chunk.cpu, presence, tuning),
     (chunk, range) => {
-      learnOwners(owners, chunk);
+      learnOwners(owners, chunk.podOwners, chunk.replicaSetOwners, chunk.jobOwners);
       return podHours(chunk, tuning, carries, gaugeCarries, owners, origin, range);
     },
     onHours,
@@ -492,7 +487,7 @@ function podHours(
     const slash = podKey.indexOf('/');
     const namespace = podKey.slice(0, slash);
     const pod = podKey.slice(slash + 1);
-    const workload = resolveWorkload(owners, namespace, pod);
+    const workload = podWorkload(namespace, pod, owners);
     for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
       const total = hours.get(hour) as {
         busy: number;
@@ -514,57 +509,6 @@ function podHours(
     }
   }
   return rows;
-}
-
-function learnOwners(owners: OwnerState, chunk: PodChunk): void {
-  for (const { metric } of chunk.podOwners) {
-    const { namespace, pod, owner_kind: kind, owner_name: name } = metric;
-    if (namespace === undefined || pod === undefined || kind === undefined || name === undefined)
-      continue;
-    // kube-state-metrics reports pods without an owner as owner_kind="<none>".
-    if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
-    const controller = metric['owner_is_controller'] === 'true';
-    const key = `${namespace}/${pod}`;
-    const known = owners.pods.get(key);
-    // The controller reference wins over other owner references.
-    if (known === undefined || (controller && !known.controller))
-      owners.pods.set(key, { kind, name, controller });
-  }
-  const learnParent = (
-    samples: VectorSample[],
-    childLabel: string,
-    into: Map<string, { kind: string; name: string }>,
-  ): void => {
-    for (const { metric } of samples) {
-      const { namespace, owner_kind: kind, owner_name: name } = metric;
-      const child = metric[childLabel];
-      if (
-        namespace === undefined ||
-        child === undefined ||
-        kind === undefined ||
-        name === undefined
-      )
-        continue;
-      if (kind === '' || kind === '<none>' || name === '' || name === '<none>') continue;
-      into.set(`${namespace}/${child}`, { kind, name });
-    }
-  };
-  learnParent(chunk.replicaSetOwners, 'replicaset', owners.replicaSets);
-  learnParent(chunk.jobOwners, 'job_name', owners.jobs);
-}
-
-/** Pod → its controller, rolled up ReplicaSet → Deployment and Job → CronJob; the pod itself if none. */
-function resolveWorkload(
-  owners: OwnerState,
-  namespace: string,
-  pod: string,
-): { kind: string; name: string } {
-  const owner = owners.pods.get(`${namespace}/${pod}`);
-  if (owner === undefined) return { kind: 'Pod', name: pod };
-  const parents =
-    owner.kind === 'ReplicaSet' ? owners.replicaSets : owner.kind === 'Job' ? owners.jobs : null;
-  const parent = parents?.get(`${namespace}/${owner.name}`);
-  return parent ?? { kind: owner.kind, name: owner.name };
 }
 
 /**
