@@ -22,6 +22,7 @@ import { HOURS_PER_MONTH } from './clusters.js';
 import { computeFootprint, type Activity, type MethodologyFactors } from './methodology.js';
 import type {
   MetricsSnapshot,
+  RecommendationConfig,
   RecommendationFinding,
   RecommendationPriority,
   RecommendationRisk,
@@ -581,6 +582,79 @@ function containerTarget(
 // ---------------------------------------------------------------------------------------------
 // Builders
 
+/** What differs between a CPU and a memory rightsizing finding. */
+interface RightsizingSpec {
+  type: 'RIGHTSIZING_CPU' | 'RIGHTSIZING_MEMORY';
+  resource: 'cpu' | 'memory';
+  /** How the title and description name the resource (`CPU`, `memory`). */
+  noun: string;
+  /** What the percentile is of (`usage`, `working set`). */
+  usageNoun: string;
+  percentile: number;
+  unit: 'cores' | 'bytes';
+  format: (value: number) => string;
+  usage: UsageDistribution;
+  current: RecommendationConfig;
+  recommended: RecommendationConfig;
+  currentValue: number;
+  recommendedValue: number;
+  savings: RecommendationSavings;
+}
+
+/** The finding of a rightsizing whose numbers are settled: text, cost, risk, snapshot and commands. */
+function rightsizingFinding(
+  context: EngineContext,
+  workload: WorkloadUsageStats,
+  container: ContainerUsageStats,
+  spec: RightsizingSpec,
+): RecommendationFinding {
+  const { usage, format, currentValue: current, recommendedValue: recommended } = spec;
+  const percentile = `p${spec.percentile}`;
+  const usageText = format(usage.atPercentile);
+  const comparison =
+    usage.atPercentile > 0
+      ? `${formatRatio(current / usage.atPercentile)}× the ${percentile} ${spec.usageNoun} ${usageText}`
+      : `far above the ${percentile} ${spec.usageNoun} ${usageText}`;
+  const target = containerTarget(context.cluster, workload, container.container);
+  const label = spec.noun.charAt(0).toUpperCase() + spec.noun.slice(1);
+  const command = (value: number): string =>
+    kubectlSetRequests(
+      workload.namespace,
+      workload.workloadKind,
+      workload.workload,
+      container.container,
+      spec.resource,
+      format(value),
+    );
+  return finding(spec.type, target, {
+    title: `Rightsize ${spec.noun} of ${workload.namespace}/${workload.workload}/${container.container}`,
+    description: `${label} request ${format(current)} is ${comparison}; recommend ${format(recommended)}`,
+    current: spec.current,
+    recommended: spec.recommended,
+    currentHourlyCost: hourlyCostOf(
+      containerHourlyActivity(container, workload.replicas),
+      context.meanIntensityGPerKwh,
+      context.factors,
+    ),
+    savings: spec.savings,
+    risk: rightsizingRisk({
+      resource: spec.resource,
+      recommended,
+      distribution: usage,
+      restarts: container.restarts,
+      oomKills: container.oomKills,
+      observedHours: container.observedHours,
+    }),
+    snapshot: snapshotOf(context.window, spec.unit, usage, {
+      replicas: workload.replicas,
+      restarts: container.restarts,
+      oomKills: container.oomKills,
+    }),
+    applyCommand: command(recommended),
+    revertCommand: command(current),
+  });
+}
+
 /**
  * RIGHTSIZING_CPU for one container, or null when its request is not well above the recommendation.
  * Savings: (current − recommended) × replicas cores of reserved-but-idle capacity fewer every
@@ -605,53 +679,20 @@ export function buildCpuRightsizing(
     context.meanIntensityGPerKwh,
     context.factors,
   );
-  const percentile = `p${context.rules.cpuPercentile}`;
-  const usageText = formatCpuQuantity(usage.atPercentile);
-  const comparison =
-    usage.atPercentile > 0
-      ? `${formatRatio(current / usage.atPercentile)}× the ${percentile} usage ${usageText}`
-      : `far above the ${percentile} usage ${usageText}`;
-  const target = containerTarget(context.cluster, workload, container.container);
-  return finding('RIGHTSIZING_CPU', target, {
-    title: `Rightsize CPU of ${workload.namespace}/${workload.workload}/${container.container}`,
-    description: `CPU request ${formatCpuQuantity(current)} is ${comparison}; recommend ${formatCpuQuantity(recommended)}`,
+  return rightsizingFinding(context, workload, container, {
+    type: 'RIGHTSIZING_CPU',
+    resource: 'cpu',
+    noun: 'CPU',
+    usageNoun: 'usage',
+    percentile: context.rules.cpuPercentile,
+    unit: 'cores',
+    format: formatCpuQuantity,
+    usage,
     current: { cpu_request_cores: current, replicas: workload.replicas },
     recommended: { cpu_request_cores: recommended, replicas: workload.replicas },
-    currentHourlyCost: hourlyCostOf(
-      containerHourlyActivity(container, workload.replicas),
-      context.meanIntensityGPerKwh,
-      context.factors,
-    ),
+    currentValue: current,
+    recommendedValue: recommended,
     savings,
-    risk: rightsizingRisk({
-      resource: 'cpu',
-      recommended,
-      distribution: usage,
-      restarts: container.restarts,
-      oomKills: container.oomKills,
-      observedHours: container.observedHours,
-    }),
-    snapshot: snapshotOf(context.window, 'cores', usage, {
-      replicas: workload.replicas,
-      restarts: container.restarts,
-      oomKills: container.oomKills,
-    }),
-    applyCommand: kubectlSetRequests(
-      workload.namespace,
-      workload.workloadKind,
-      workload.workload,
-      container.container,
-      'cpu',
-      formatCpuQuantity(recommended),
-    ),
-    revertCommand: kubectlSetRequests(
-      workload.namespace,
-      workload.workloadKind,
-      workload.workload,
-      container.container,
-      'cpu',
-      formatCpuQuantity(current),
-    ),
   });
 }
 
@@ -677,53 +718,20 @@ export function buildMemoryRightsizing(
     context.meanIntensityGPerKwh,
     context.factors,
   );
-  const percentile = `p${context.rules.memoryPercentile}`;
-  const usageText = formatMemoryQuantity(usage.atPercentile);
-  const comparison =
-    usage.atPercentile > 0
-      ? `${formatRatio(current / usage.atPercentile)}× the ${percentile} working set ${usageText}`
-      : `far above the ${percentile} working set ${usageText}`;
-  const target = containerTarget(context.cluster, workload, container.container);
-  return finding('RIGHTSIZING_MEMORY', target, {
-    title: `Rightsize memory of ${workload.namespace}/${workload.workload}/${container.container}`,
-    description: `Memory request ${formatMemoryQuantity(current)} is ${comparison}; recommend ${formatMemoryQuantity(recommended)}`,
+  return rightsizingFinding(context, workload, container, {
+    type: 'RIGHTSIZING_MEMORY',
+    resource: 'memory',
+    noun: 'memory',
+    usageNoun: 'working set',
+    percentile: context.rules.memoryPercentile,
+    unit: 'bytes',
+    format: formatMemoryQuantity,
+    usage,
     current: { memory_request_bytes: current, replicas: workload.replicas },
     recommended: { memory_request_bytes: recommended, replicas: workload.replicas },
-    currentHourlyCost: hourlyCostOf(
-      containerHourlyActivity(container, workload.replicas),
-      context.meanIntensityGPerKwh,
-      context.factors,
-    ),
+    currentValue: current,
+    recommendedValue: recommended,
     savings,
-    risk: rightsizingRisk({
-      resource: 'memory',
-      recommended,
-      distribution: usage,
-      restarts: container.restarts,
-      oomKills: container.oomKills,
-      observedHours: container.observedHours,
-    }),
-    snapshot: snapshotOf(context.window, 'bytes', usage, {
-      replicas: workload.replicas,
-      restarts: container.restarts,
-      oomKills: container.oomKills,
-    }),
-    applyCommand: kubectlSetRequests(
-      workload.namespace,
-      workload.workloadKind,
-      workload.workload,
-      container.container,
-      'memory',
-      formatMemoryQuantity(recommended),
-    ),
-    revertCommand: kubectlSetRequests(
-      workload.namespace,
-      workload.workloadKind,
-      workload.workload,
-      container.container,
-      'memory',
-      formatMemoryQuantity(current),
-    ),
   });
 }
 
