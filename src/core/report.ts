@@ -41,7 +41,8 @@ export const REPORT_GROUP_BYS: readonly ReportGroupBy[] = [
 
 /**
  * The sums the ledger returns for one (period, group) — the subset of the store's
- * AggregateRow a report needs, declared here so the core depends on nothing outside it.
+ * AggregateRow a report needs, declared here so the core depends on nothing outside it (the
+ * store's AggregateRow extends it).
  */
 export interface PeriodAggregate {
   /** Distinct UTC hours with at least one row. */

@@ -3,6 +3,7 @@
  * `heatmap` and `report` read back (SPEC §5–§7). Implementation in ./ledger.ts.
  */
 import type { IntensityKind, IntensitySlot } from '../core/ports.js';
+import type { PeriodAggregate } from '../core/report.js';
 import type { RecommendationRepository } from './recommendations.js';
 
 /** Which Prometheus view an entity comes from: node_exporter hosts or Kubernetes pods. */
@@ -113,30 +114,13 @@ export interface AggregateQuery {
  * Sums over the hour rows of one (bucket, group). Buckets or groups without rows produce no
  * AggregateRow: filling empty periods is the report's job.
  */
-export interface AggregateRow {
+export interface AggregateRow extends PeriodAggregate {
   bucket: string | null;
   group: string | null;
   /** Only for groupBy `workload`: the workload's kind (the smallest one if it changed). */
   workloadKind?: string | null;
   /** Distinct entities (cluster, source, entityId) with rows. */
   entityCount: number;
-  /** Distinct UTC hours with at least one row. */
-  hours: number;
-  busySeconds: number;
-  idleSeconds: number;
-  memoryGiBHours: number;
-  energyItKwh: number;
-  energyKwh: number;
-  scope2LocationGrams: number;
-  scope2MarketGrams: number;
-  scope3Grams: number;
-  cost: number;
-  /** Σ energyKwh × intensity, for the energy-weighted mean intensity (divide by energyKwh). */
-  intensityWeightedSum: number;
-  /** Σ coverage; coverage percent = coverageSum / rowCount × 100. */
-  coverageSum: number;
-  estimatedRows: number;
-  rowCount: number;
   /** Union of the rows' estimation reasons, sorted. */
   estimationReasons: string[];
   /** Union of the intensity providers used, sorted. */
@@ -147,10 +131,6 @@ export interface AggregateRow {
   powerProfiles: string[];
   /** Union of the methodology versions used, sorted. */
   methodologyVersions: string[];
-  pueMin: number;
-  pueMax: number;
-  /** The rows' currency; null when the rows mix currencies (their costs must not be added). */
-  currency: string | null;
 }
 
 /**
