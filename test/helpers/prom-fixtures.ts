@@ -1161,7 +1161,7 @@ export function generatePromFixtureText(options: PromFixtureOptions = {}): {
 }
 
 /** `a="x",b="y"` sorted by name, with OpenMetrics escaping (`\\`, `\"`, `\n`). */
-function labelText(labels: Record<string, string>): string {
+export function labelText(labels: Record<string, string>): string {
   return Object.keys(labels)
     .sort()
     .map(
@@ -1172,7 +1172,7 @@ function labelText(labels: Record<string, string>): string {
 }
 
 /** Centiseconds as seconds with two decimals, exactly. */
-function centi(centiseconds: number): string {
+export function centi(centiseconds: number): string {
   const whole = Math.floor(centiseconds / 100);
   return `${whole}.${String(centiseconds - whole * 100).padStart(2, '0')}`;
 }

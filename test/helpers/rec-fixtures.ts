@@ -31,6 +31,7 @@
  * - `decoy-ws`, job="decoy", 1 CPU, fully idle.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { centi, labelText } from './prom-fixtures.js';
 
 /** Start of the fixture's analysis window: Monday 2025-03-03 00:00 UTC. */
 export const REC_FROM = new Date('2025-03-03T00:00:00Z');
@@ -235,23 +236,6 @@ export function recScenario(): { pods: PodSpec[]; parents: ParentSpec[]; hosts: 
     { host: 'decoy-ws', job: 'decoy', cpus: 1, modes: { user: 0, iowait: 0, idle: 6000 } },
   ];
   return { pods, parents, hosts };
-}
-
-/** `a="x",b="y"` sorted by name, with OpenMetrics escaping. */
-function labelText(labels: Record<string, string>): string {
-  return Object.keys(labels)
-    .sort()
-    .map(
-      (name) =>
-        `${name}="${(labels[name] as string).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
-    )
-    .join(',');
-}
-
-/** Centiseconds as seconds with two decimals, exactly. */
-function centi(centiseconds: number): string {
-  const whole = Math.floor(centiseconds / 100);
-  return `${whole}.${String(centiseconds - whole * 100).padStart(2, '0')}`;
 }
 
 /** Buffered writer of OpenMetrics lines. */
