@@ -125,5 +125,6 @@ export default tseslint.config(
   restrict('output', ['commands', 'providers', 'store', 'config', 'io', 'context']),
   restrict('config', ['commands', 'providers', 'store', 'output', 'io', 'context']),
   restrict('io', ['commands', 'providers', 'store', 'config', 'context']),
+  restrict('accounting', ['commands', 'output', 'io']),
   restrict('commands', []),
 );

@@ -57,6 +57,8 @@ const intensityFields = {
   fixed: nullableDefault(nonNegative),
   url: nullableDefault(httpUrl),
   token: nullableDefault(z.string()),
+  // SPEC §2: the static annual average for hours the provider lacks, without --allow-estimates.
+  allowEstimates: withDefault(z.boolean(), false),
 };
 const intensitySchema = z.strictObject(intensityFields);
 
@@ -100,6 +102,8 @@ const prometheusSchema = z.strictObject({
   insecureSkipVerify: withDefault(z.boolean(), false),
   timeoutSeconds: withDefault(z.number().check(z.positive(), z.lte(3600)), 60),
   scrapeIntervalSeconds: withDefault(z.number().check(z.positive(), z.lte(3600)), 15),
+  // SPEC §2: gaps up to this long without a counter reset are interpolated (flagged); longer ones reported.
+  maxGapHours: withDefault(z.number().check(z.positive(), z.lte(744)), 24),
 });
 
 const workspacesSchema = z.strictObject({

@@ -5,7 +5,15 @@
  * argument; nothing here reads the clock or the environment.
  */
 import { DateTime } from 'luxon';
-import { computeFootprint, type Activity, type MethodologyFactors } from './methodology.js';
+import {
+  addToFootprintTotal,
+  computeFootprint,
+  emptyFootprintTotal,
+  energyWeightedIntensity,
+  type Activity,
+  type FootprintTotal,
+  type MethodologyFactors,
+} from './methodology.js';
 import { InvalidInputError, assertValidZone } from './units.js';
 
 /** The quantities a budget can limit. */
@@ -198,64 +206,57 @@ export interface HoursFootprint extends BudgetMeasurement {
   scope3EmbodiedGrams: number;
   /** Σ(energy × intensity) / Σ energy; null when no energy was used. */
   meanIntensityGPerKwh: number | null;
-  /** Union of the methodology's estimation reasons (e.g. `market_factor_missing`), sorted. */
+  /** Union of the estimation reasons (e.g. `intensity_forecast`), sorted. */
   estimationReasons: string[];
 }
 
 /**
+ * The budget view of a footprint total: CO2e is location-based Scope 2 plus Scope 3 embodied,
+ * like `total_kgco2e`, with the energy-weighted mean intensity and the estimation reasons.
+ */
+export function hoursFootprintOf(
+  total: FootprintTotal,
+  estimationReasons: Iterable<string>,
+): HoursFootprint {
+  return {
+    co2eGrams: total.totalGrams,
+    energyKwh: total.energyKwh,
+    cost: total.cost,
+    busySeconds: total.busySeconds,
+    idleSeconds: total.idleSeconds,
+    memoryGiBHours: total.memoryGiBHours,
+    energyItKwh: total.energyItKwh,
+    scope2LocationGrams: total.scope2LocationGrams,
+    scope2MarketGrams: total.scope2MarketGrams,
+    scope3EmbodiedGrams: total.scope3EmbodiedGrams,
+    meanIntensityGPerKwh: energyWeightedIntensity(total.scope2LocationGrams, total.energyKwh),
+    estimationReasons: [...new Set(estimationReasons)].sort(),
+  };
+}
+
+/**
  * The footprint of a sequence of hours, each at its own intensity (SPEC §2 time-resolved
- * intensity). CO2e is location-based Scope 2 plus Scope 3 embodied, like `total_kgco2e`.
+ * intensity).
  */
 export function footprintOfHours(
   hours: readonly HourActivity[],
   factors: MethodologyFactors,
 ): HoursFootprint {
-  const total = emptyFootprint();
-  const reasons = new Set<string>();
+  const total = emptyFootprintTotal();
+  const reasons: string[] = [];
   for (const hour of hours) {
     const footprint = computeFootprint(hour.activity, hour.intensityGPerKwh, factors);
-    total.busySeconds += hour.activity.busySeconds;
-    total.idleSeconds += hour.activity.idleSeconds;
-    total.memoryGiBHours += hour.activity.memoryGiBHours;
-    total.energyItKwh += footprint.energy.itKwh;
-    total.energyKwh += footprint.energy.totalKwh;
-    total.scope2LocationGrams += footprint.scope2LocationGrams;
-    total.scope2MarketGrams += footprint.scope2MarketGrams;
-    total.scope3EmbodiedGrams += footprint.scope3EmbodiedGrams;
-    total.co2eGrams += footprint.totalGrams;
-    total.cost += footprint.cost;
-    for (const reason of footprint.estimationReasons) reasons.add(reason);
+    addToFootprintTotal(total, hour.activity, footprint);
+    reasons.push(...footprint.estimationReasons);
   }
-  total.meanIntensityGPerKwh =
-    total.energyKwh > 0 ? total.scope2LocationGrams / total.energyKwh : null;
-  total.estimationReasons = [...reasons].sort();
-  return total;
-}
-
-/** A footprint of nothing: the starting point of sums. */
-function emptyFootprint(): HoursFootprint {
-  return {
-    co2eGrams: 0,
-    energyKwh: 0,
-    cost: 0,
-    busySeconds: 0,
-    idleSeconds: 0,
-    memoryGiBHours: 0,
-    energyItKwh: 0,
-    scope2LocationGrams: 0,
-    scope2MarketGrams: 0,
-    scope3EmbodiedGrams: 0,
-    meanIntensityGPerKwh: null,
-    estimationReasons: [],
-  };
+  return hoursFootprintOf(total, reasons);
 }
 
 /** Adds footprints (e.g. of several clusters); the mean intensity is re-weighted by energy. */
 export function addFootprints(parts: readonly HoursFootprint[]): HoursFootprint {
-  const total = emptyFootprint();
-  const reasons = new Set<string>();
+  const total = emptyFootprintTotal();
   for (const part of parts) {
-    total.co2eGrams += part.co2eGrams;
+    total.totalGrams += part.co2eGrams;
     total.energyKwh += part.energyKwh;
     total.cost += part.cost;
     total.busySeconds += part.busySeconds;
@@ -265,12 +266,11 @@ export function addFootprints(parts: readonly HoursFootprint[]): HoursFootprint 
     total.scope2LocationGrams += part.scope2LocationGrams;
     total.scope2MarketGrams += part.scope2MarketGrams;
     total.scope3EmbodiedGrams += part.scope3EmbodiedGrams;
-    for (const reason of part.estimationReasons) reasons.add(reason);
   }
-  total.meanIntensityGPerKwh =
-    total.energyKwh > 0 ? total.scope2LocationGrams / total.energyKwh : null;
-  total.estimationReasons = [...reasons].sort();
-  return total;
+  return hoursFootprintOf(
+    total,
+    parts.flatMap((part) => part.estimationReasons),
+  );
 }
 
 /** Adds measurements (e.g. of several clusters). */

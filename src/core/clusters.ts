@@ -3,7 +3,7 @@
  * utilisation shares, workload counting through owner references, enum-list filters, and the
  * hourly energy/CO2e/cost run rate of the capacity at its current utilisation.
  */
-import { computeFootprint, type MethodologyFactors } from './methodology.js';
+import { energyWeightedIntensity, type FootprintTotal } from './methodology.js';
 import { InvalidInputError } from './units.js';
 
 /** SPEC §10: a cluster whose newest sample is older than this is stale. */
@@ -11,8 +11,6 @@ export const STALE_AFTER_SECONDS = 180;
 
 /** Hours in a month for monthly run rates: 8,760 h / 12 (SPEC §8 "hourly × 730"). */
 export const HOURS_PER_MONTH = 730;
-
-const BYTES_PER_GIB = 1024 ** 3;
 
 /** True when there is no sample, or the newest one is more than `thresholdSeconds` before `now`. */
 export function isStale(
@@ -117,51 +115,32 @@ export function countPodsAndWorkloads(
   return { pods: pods.size, namespaces: namespaces.size, workloads: workloads.size };
 }
 
-/** What is powered and how busy it is, right now. */
-export interface CapacitySnapshot {
-  cpuCores: number;
-  /** Used cores (CPU-seconds per second); capped at the capacity for the power model. */
-  usedCores: number;
-  memoryBytes: number | null;
-}
-
 /** The hourly run rate of a cluster and its 730-hour month. */
 export interface RunRate {
   energyKwhPerHour: number;
+  /** Location-based Scope 2 + Scope 3 embodied per hour. */
   co2eGramsPerHour: number;
   costPerHour: number;
   co2eKgPerMonth: number;
   costPerMonth: number;
-  estimationReasons: string[];
+  /** Energy-weighted intensity of the metered hours, g/kWh; null without energy. */
+  intensityGPerKwh: number | null;
 }
 
 /**
- * Run rate of the capacity at its current use (SPEC §2 applied to one hour of the whole
- * cluster): busy = used cores, idle = the rest of the capacity, memory = the capacity's GiB, so
- * cost is what the nodes cost per hour and energy is what they draw, not only what pods reserve.
+ * The run rate of a cluster from its metered footprint over `hours` hours (normally its last
+ * complete hour, as `track` accounts it): per hour, and × 730 per month (SPEC §8).
  */
-export function clusterRunRate(
-  snapshot: CapacitySnapshot,
-  intensityGPerKwh: number,
-  factors: MethodologyFactors,
-): RunRate {
-  const busyCores = Math.min(Math.max(0, snapshot.usedCores), snapshot.cpuCores);
-  const idleCores = Math.max(0, snapshot.cpuCores - busyCores);
-  const footprint = computeFootprint(
-    {
-      busySeconds: busyCores * 3600,
-      idleSeconds: idleCores * 3600,
-      memoryGiBHours: (snapshot.memoryBytes ?? 0) / BYTES_PER_GIB,
-    },
-    intensityGPerKwh,
-    factors,
-  );
+export function runRateOf(total: FootprintTotal, hours: number): RunRate {
+  if (!(hours > 0)) throw new RangeError(`hours must be positive, got ${hours}`);
+  const co2eGramsPerHour = total.totalGrams / hours;
+  const costPerHour = total.cost / hours;
   return {
-    energyKwhPerHour: footprint.energy.totalKwh,
-    co2eGramsPerHour: footprint.totalGrams,
-    costPerHour: footprint.cost,
-    co2eKgPerMonth: (footprint.totalGrams * HOURS_PER_MONTH) / 1000,
-    costPerMonth: footprint.cost * HOURS_PER_MONTH,
-    estimationReasons: footprint.estimationReasons.filter((r) => r !== 'market_factor_missing'),
+    energyKwhPerHour: total.energyKwh / hours,
+    co2eGramsPerHour,
+    costPerHour,
+    co2eKgPerMonth: (co2eGramsPerHour * HOURS_PER_MONTH) / 1000,
+    costPerMonth: costPerHour * HOURS_PER_MONTH,
+    intensityGPerKwh: energyWeightedIntensity(total.scope2LocationGrams, total.energyKwh),
   };
 }

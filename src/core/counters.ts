@@ -8,16 +8,22 @@
  * Here the hourly value is the sum of differences of consecutive samples whose interval lies in
  * the hour, so the hours of a month add up exactly to the counter's total increase, on any backend.
  *
- * Model. Samples sit on a grid of `stepSeconds`. The step interval ending at sample time `t` is
- * `(t − step, t]` and belongs to the UTC hour containing `t − step`. For each sample:
+ * Model. Samples sit on a grid of `stepSeconds` (the scrape interval). The step interval ending at
+ * sample time `t` is `(t − step, t]` and belongs to the UTC hour containing `t − step`. For each
+ * sample (SPEC §2, gaps):
  * - the first sample ever seen of a series counts from 0 (a pod or VM that just started),
  *   unless the series was already running when the data itself begins (see {@link DataStart});
- * - a sample within `stalenessSeconds` of the previous one continues the series: the difference
- *   (or, when the value dropped, the new value: a counter reset) is the increase, spread evenly
- *   over the step intervals between the two samples (missed scrapes), all of them covered;
- * - after a longer gap the hours in between get nothing and are not covered; the new sample's
- *   own interval gets its value only when the counter reset (a reboot: usage since restart),
- *   because an increase across an unobserved gap cannot be placed in time.
+ * - a sample one step after the previous one: the difference (or, when the value dropped, the new
+ *   value: a counter reset) is the increase of its step, which is `sampled`;
+ * - after a gap (missed scrapes, an exporter or Prometheus outage) without a reset and no longer
+ *   than `maxGapSeconds`: a counter is cumulative, so the increase across the gap is real usage;
+ *   it is spread evenly over the gap's steps, all flagged `estimated` (the last one is also
+ *   `sampled`);
+ * - after a gap with a reset (machine off and back): the usage before the reset is unknowable;
+ *   the gap's steps are `missing` (nothing booked, never invented) and the new sample's own step
+ *   gets its value (usage since the restart);
+ * - after a gap longer than `maxGapSeconds` without a reset: the steps are `missing` and the
+ *   increase is not booked (it cannot be placed in time); the gap is reported through coverage.
  */
 import { HOUR_SECONDS } from './usage.js';
 
@@ -27,13 +33,22 @@ export interface CounterCarry {
   value: number;
 }
 
-/** Grid and staleness settings shared by all series of one fetch. */
+/** Grid and gap settings shared by all series of one fetch. */
 export interface CounterOptions {
-  /** Distance between grid points (the query step / scrape interval), seconds. */
+  /** Distance between grid points (the query step = the scrape interval), seconds. */
   stepSeconds: number;
-  /** Longest distance between two samples that still counts as one continuous series, seconds. */
+  /** How near a data start a series' first sample must be to count as already running, seconds. */
   stalenessSeconds: number;
+  /** Longest gap without a reset whose increase is interpolated, seconds (SPEC §2 `maxGapHours`). */
+  maxGapSeconds: number;
 }
+
+/** A step interval was ended by a sample of the series. */
+export const STEP_SAMPLED = 1;
+/** A step interval's increase is a share of an increase across a gap (SPEC §2 `gap_interpolated`). */
+export const STEP_ESTIMATED = 2;
+/** A step interval inside a gap that books nothing (a reset, or longer than `maxGapSeconds`). */
+export const STEP_MISSING = 4;
 
 /** Covered step intervals of one series: `(ends[i] − step, ends[i]]` increased by `increases[i]`. */
 export interface StepIntervals {
@@ -51,8 +66,11 @@ export interface HourTotal {
   coveredSteps: number;
 }
 
-/** Receives one covered step interval `(endSeconds − step, endSeconds]` and the counter's increase in it. */
-export type IntervalVisitor = (endSeconds: number, increase: number) => void;
+/**
+ * Receives one step interval `(endSeconds − step, endSeconds]`, the counter's increase booked in
+ * it, and how it is known ({@link STEP_SAMPLED}, {@link STEP_ESTIMATED}, {@link STEP_MISSING}).
+ */
+export type IntervalVisitor = (endSeconds: number, increase: number, flags: number) => void;
 
 /**
  * Walks a counter's samples (ascending times, seconds), continuing from `carry` (the previous
@@ -71,7 +89,7 @@ export function visitCounterIntervals(
   visit: IntervalVisitor,
   carryUntilSeconds = Infinity,
 ): CounterCarry | null {
-  const { stepSeconds, stalenessSeconds } = options;
+  const { stepSeconds, maxGapSeconds } = options;
   let last = carry;
   let carryAtLimit: CounterCarry | null | undefined;
 
@@ -83,7 +101,7 @@ export function visitCounterIntervals(
 
     if (last === null) {
       // First sample ever seen: the series started counting from 0 since the previous scrape.
-      visit(time, Math.max(0, value));
+      visit(time, Math.max(0, value), STEP_SAMPLED);
       last = { timeSeconds: time, value };
       continue;
     }
@@ -92,20 +110,26 @@ export function visitCounterIntervals(
     // A repeated or out-of-order timestamp carries no new information.
     if (gapSeconds <= 0) continue;
     const reset = value < last.value;
+    const steps = Math.max(1, Math.round(gapSeconds / stepSeconds));
 
-    if (gapSeconds <= stalenessSeconds) {
-      const steps = Math.max(1, Math.round(gapSeconds / stepSeconds));
-      if (reset) {
-        // Usage since the restart happened after it, i.e. just before this sample; the
-        // intervals of the short outage are covered with nothing in them.
-        for (let step = steps - 1; step >= 1; step--) visit(time - step * stepSeconds, 0);
-        visit(time, value);
-      } else {
-        const share = (value - last.value) / steps;
-        for (let step = steps - 1; step >= 0; step--) visit(time - step * stepSeconds, share);
-      }
+    if (steps === 1) {
+      visit(time, reset ? value : value - last.value, STEP_SAMPLED);
     } else if (reset) {
-      visit(time, value);
+      // Machine off and back: usage before the restart is unknowable; since the restart, it is
+      // the new value, just before this sample.
+      for (let step = steps - 1; step >= 1; step--)
+        visit(time - step * stepSeconds, 0, STEP_MISSING);
+      visit(time, value, STEP_SAMPLED);
+    } else if (gapSeconds <= maxGapSeconds) {
+      // The counter kept counting: its increase across the gap is real usage, spread evenly.
+      const share = (value - last.value) / steps;
+      for (let step = steps - 1; step >= 1; step--)
+        visit(time - step * stepSeconds, share, STEP_ESTIMATED);
+      visit(time, share, STEP_SAMPLED | STEP_ESTIMATED);
+    } else {
+      // Too long to place the increase in time: reported as missing, not invented.
+      for (let step = steps - 1; step >= 0; step--)
+        visit(time - step * stepSeconds, 0, STEP_MISSING);
     }
     last = { timeSeconds: time, value };
   }
@@ -212,7 +236,8 @@ export function counterIntervals(
     values,
     carry,
     options,
-    (end, increase) => {
+    (end, increase, flags) => {
+      if ((flags & STEP_MISSING) !== 0) return;
       ends.push(end);
       increases.push(increase);
     },
@@ -363,14 +388,29 @@ export class GaugeCursor {
   }
 }
 
+/** Per UTC hour: channel sums and how its steps are known. */
+export interface StepHour {
+  sums: number[];
+  /** Steps that book usage (sampled or interpolated): the entity ran. */
+  coveredSteps: number;
+  /** Steps ended by a real sample. */
+  sampledSteps: number;
+  /** Steps whose usage is interpolated across a gap (SPEC §2 `gap_interpolated`). */
+  estimatedSteps: number;
+  /** Steps inside a gap that book nothing (reset, or longer than the interpolation limit). */
+  missingSteps: number;
+}
+
 /**
  * Per-step totals of one entity on a chunk's time grid, in a few channels (e.g. busy and idle),
- * plus which steps are covered by any series. One instance is reused for every entity of a chunk,
- * so processing allocates nothing per sample.
+ * plus how each step is known (covered by any series, sampled, interpolated, missing). One
+ * instance is reused for every entity of a chunk, so processing allocates nothing per sample.
  */
 export class StepAccumulator {
-  /** 1 where step `i` — the interval ending at `gridStart + i × step` — is covered. */
+  /** 1 where step `i` — the interval ending at `gridStart + i × step` — books usage. */
   readonly covered: Uint8Array;
+  /** Per step, the OR of the {@link STEP_SAMPLED} / {@link STEP_ESTIMATED} / {@link STEP_MISSING} flags seen. */
+  readonly flags: Uint8Array;
   /** Per channel, the sum of increases per step. */
   readonly sums: Float64Array[];
   private low = Infinity;
@@ -383,6 +423,7 @@ export class StepAccumulator {
     channels: number,
   ) {
     this.covered = new Uint8Array(steps);
+    this.flags = new Uint8Array(steps);
     this.sums = Array.from({ length: channels }, () => new Float64Array(steps));
   }
 
@@ -390,6 +431,7 @@ export class StepAccumulator {
   reset(): void {
     if (this.high < 0) return;
     this.covered.fill(0, this.low, this.high + 1);
+    this.flags.fill(0, this.low, this.high + 1);
     for (const sums of this.sums) sums.fill(0, this.low, this.high + 1);
     this.low = Infinity;
     this.high = -1;
@@ -399,14 +441,16 @@ export class StepAccumulator {
    * Adds an interval's increase to a channel. Intervals outside the grid are dropped: before it
    * they belong to hours already handed over (or before the window).
    */
-  add(channel: number, endSeconds: number, increase: number): void {
+  add(channel: number, endSeconds: number, increase: number, flags = STEP_SAMPLED): void {
     const index = Math.round((endSeconds - this.gridStartSeconds) / this.stepSeconds);
     if (index < 0 || index >= this.steps) return;
+    this.flags[index] = (this.flags[index] as number) | flags;
+    if (index < this.low) this.low = index;
+    if (index > this.high) this.high = index;
+    if ((flags & STEP_MISSING) !== 0) return;
     this.covered[index] = 1;
     const sums = this.sums[channel] as Float64Array;
     sums[index] = (sums[index] as number) + increase;
-    if (index < this.low) this.low = index;
-    if (index > this.high) this.high = index;
   }
 
   /** End time (seconds) of step `index`. */
@@ -425,27 +469,53 @@ export class StepAccumulator {
     return { first: Math.max(0, first, this.low), last: Math.min(this.steps - 1, last, this.high) };
   }
 
-  /** Per UTC hour in `[fromSeconds, toSeconds)` with any covered step: channel sums and covered steps. */
-  hours(
-    fromSeconds: number,
-    toSeconds: number,
-  ): Map<number, { sums: number[]; coveredSteps: number }> {
-    const result = new Map<number, { sums: number[]; coveredSteps: number }>();
+  /** How step `index` counts for an hour's quality (sampled, estimated, missing). */
+  tally(hour: StepHour, index: number): void {
+    const flags = this.flags[index] as number;
+    if (this.covered[index] === 1) {
+      hour.coveredSteps += 1;
+      if ((flags & STEP_SAMPLED) !== 0) hour.sampledSteps += 1;
+      if ((flags & STEP_ESTIMATED) !== 0) hour.estimatedSteps += 1;
+    } else if ((flags & STEP_MISSING) !== 0) {
+      hour.missingSteps += 1;
+    }
+  }
+
+  /**
+   * Per UTC hour in `[fromSeconds, toSeconds)` with any covered or missing step: channel sums and
+   * how its steps are known.
+   */
+  hours(fromSeconds: number, toSeconds: number): Map<number, StepHour> {
+    const result = new Map<number, StepHour>();
     const { first, last } = this.activeRange(fromSeconds, toSeconds);
     for (let index = first; index <= last; index++) {
-      if (this.covered[index] !== 1) continue;
+      if (this.flags[index] === 0) continue;
       const hour = hourOfInterval(this.endOf(index), this.stepSeconds);
       let total = result.get(hour);
       if (total === undefined) {
-        total = { sums: this.sums.map(() => 0), coveredSteps: 0 };
+        total = emptyStepHour(this.sums.length);
         result.set(hour, total);
       }
-      for (let channel = 0; channel < this.sums.length; channel++) {
-        total.sums[channel] =
-          (total.sums[channel] as number) + ((this.sums[channel] as Float64Array)[index] as number);
+      if (this.covered[index] === 1) {
+        for (let channel = 0; channel < this.sums.length; channel++) {
+          total.sums[channel] =
+            (total.sums[channel] as number) +
+            ((this.sums[channel] as Float64Array)[index] as number);
+        }
       }
-      total.coveredSteps += 1;
+      this.tally(total, index);
     }
     return result;
   }
+}
+
+/** An hour with no steps yet. */
+export function emptyStepHour(channels: number): StepHour {
+  return {
+    sums: Array.from({ length: channels }, () => 0),
+    coveredSteps: 0,
+    sampledSteps: 0,
+    estimatedSteps: 0,
+    missingSteps: 0,
+  };
 }

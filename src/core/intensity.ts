@@ -2,7 +2,7 @@
  * Grid carbon-intensity maths: the GB index bands, an hour's intensity from half-hourly (or
  * hourly) slots, and the carbon-aware "best window" search of SPEC §3.
  */
-import type { IntensitySlot } from './ports.js';
+import type { IntensityKind, IntensitySlot } from './ports.js';
 
 /** The index bands of the GB Carbon Intensity API, lowest first. */
 export type IntensityIndex = 'very low' | 'low' | 'moderate' | 'high' | 'very high';
@@ -59,24 +59,41 @@ export function intensityIndex(gPerKwh: number, year: number): IntensityIndex {
   return INTENSITY_INDEX_BANDS[band] ?? 'very high';
 }
 
+/**
+ * Upper bound of a usable grid intensity, g/kWh (SPEC §2: a provider value outside (0, 2000] is
+ * unusable). The dirtiest grids average about 1,000 g/kWh (lignite/coal plant ~1,100–1,200 g/kWh,
+ * reference/methodology.md), so 2,000 leaves room for any real hour and rejects unit errors.
+ */
+export const MAX_USABLE_INTENSITY_G_PER_KWH = 2000;
+
+/**
+ * True when a provider's intensity can be used for accounting: a finite number in (0, 2000]
+ * g/kWh (SPEC §2). Zero, negative, absurd, non-numeric or missing values are unusable: they are
+ * never cached and fall through the fallback chain like a missing value.
+ */
+export function isUsableIntensity(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value > 0 &&
+    value <= MAX_USABLE_INTENSITY_G_PER_KWH
+  );
+}
+
 /** Which value of a slot to read. */
 type SlotValue = (slot: IntensitySlot) => { value: number; usedForecast: boolean } | null;
 
-// Accounting reads measured outturn first; a null or non-finite value is a gap, never 0.
+// Accounting reads measured outturn first; an unusable value is a gap, never 0.
 const actualThenForecast: SlotValue = (slot) => {
-  if (slot.actual !== null && Number.isFinite(slot.actual))
-    return { value: slot.actual, usedForecast: false };
-  if (slot.forecast !== null && Number.isFinite(slot.forecast))
-    return { value: slot.forecast, usedForecast: true };
+  if (isUsableIntensity(slot.actual)) return { value: slot.actual, usedForecast: false };
+  if (isUsableIntensity(slot.forecast)) return { value: slot.forecast, usedForecast: true };
   return null;
 };
 
 // Scheduling compares like with like: forecasts first, outturn only where no forecast exists.
 const forecastThenActual: SlotValue = (slot) => {
-  if (slot.forecast !== null && Number.isFinite(slot.forecast))
-    return { value: slot.forecast, usedForecast: true };
-  if (slot.actual !== null && Number.isFinite(slot.actual))
-    return { value: slot.actual, usedForecast: false };
+  if (isUsableIntensity(slot.forecast)) return { value: slot.forecast, usedForecast: true };
+  if (isUsableIntensity(slot.actual)) return { value: slot.actual, usedForecast: false };
   return null;
 };
 
@@ -134,6 +151,77 @@ export function hourlyIntensity(
   const result = meanOver(sortSlots(slots), fromMs, fromMs + HOUR_MS, actualThenForecast);
   if (result === null) return null;
   return { intensityGPerKwh: result.mean, kind: result.usedForecast ? 'forecast' : 'actual' };
+}
+
+/** An hour's intensity from provider slots, and whether any part of it was a forecast. */
+export interface SlotHourIntensity {
+  intensityGPerKwh: number;
+  kind: 'actual' | 'forecast';
+}
+
+/**
+ * {@link hourlyIntensity} for every whole hour of `[fromMs, toMs)` at once: the slots are sorted
+ * once and walked forwards, so a window of N hours costs O(N + slots), not N sorts. Hours the
+ * slots do not cover with usable values are absent.
+ */
+export function hourlyIntensityIndex(
+  slots: readonly IntensitySlot[],
+  fromMs: number,
+  toMs: number,
+): Map<number, SlotHourIntensity> {
+  const sorted = sortSlots(slots);
+  const byHour = new Map<number, SlotHourIntensity>();
+  let start = 0;
+  for (let hour = Math.floor(fromMs / HOUR_MS) * HOUR_MS; hour < toMs; hour += HOUR_MS) {
+    while (start < sorted.length && (sorted[start] as IntensitySlot).to.getTime() <= hour) start++;
+    const result = meanOver(sorted, hour, hour + HOUR_MS, actualThenForecast, start);
+    if (result !== null)
+      byHour.set(hour, {
+        intensityGPerKwh: result.mean,
+        kind: result.usedForecast ? 'forecast' : 'actual',
+      });
+  }
+  return byHour;
+}
+
+/** The estimation reason an intensity of this kind adds (SPEC §2), if any. */
+export function intensityReasons(kind: IntensityKind): string[] {
+  if (kind === 'forecast') return ['intensity_forecast'];
+  if (kind === 'static') return ['intensity_static_annual'];
+  return [];
+}
+
+/** The intensity an hour is priced at, with what kind of figure it is and why it is estimated. */
+export interface HourIntensity {
+  gPerKwh: number;
+  kind: IntensityKind;
+  reasons: string[];
+}
+
+/**
+ * SPEC §2's fallback chain for one hour, as one decision: the provider's value (actual, else
+ * forecast, already combined in `provider`) → the static annual average for the zone, only when
+ * estimates are allowed → null (the caller refuses: exit 3 naming the hours). `fixedKind`
+ * names offline providers' constant values for what they are (`static`, `fixed`).
+ */
+export function decideHourIntensity(input: {
+  provider: SlotHourIntensity | null;
+  fixedKind: 'static' | 'fixed' | null;
+  staticAnnualGPerKwh: number | null;
+  allowEstimates: boolean;
+}): HourIntensity | null {
+  if (input.provider !== null && isUsableIntensity(input.provider.intensityGPerKwh)) {
+    const kind: IntensityKind = input.fixedKind ?? input.provider.kind;
+    return { gPerKwh: input.provider.intensityGPerKwh, kind, reasons: intensityReasons(kind) };
+  }
+  if (input.allowEstimates && isUsableIntensity(input.staticAnnualGPerKwh)) {
+    return {
+      gPerKwh: input.staticAnnualGPerKwh,
+      kind: 'static',
+      reasons: intensityReasons('static'),
+    };
+  }
+  return null;
 }
 
 /** The cleanest window found by `bestWindow`, and how it compares with starting now. */

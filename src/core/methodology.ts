@@ -152,9 +152,20 @@ export function computeEnergy(activity: Activity, power: PowerModel, pue: number
 }
 
 /**
+ * How market-based Scope 2 was derived (SPEC §2): from a contractual / residual-mix factor, or —
+ * without one — the location-based grid average, the last step of the GHG Protocol Scope 2
+ * hierarchy. A factor choice reported in metadata, not an estimate of activity (`is_estimated`).
+ */
+export type Scope2MarketBasis = 'contractual_factor' | 'location_grid_average';
+
+/** The market basis a factor set implies. */
+export function scope2MarketBasis(marketFactorGPerKwh: number | null): Scope2MarketBasis {
+  return marketFactorGPerKwh === null ? 'location_grid_average' : 'contractual_factor';
+}
+
+/**
  * Footprint of an activity at a location-based grid intensity (g/kWh), SPEC §2. Market-based
- * Scope 2 falls back to the location-based figure when no market factor is set, and says so
- * in `estimationReasons` (`market_factor_missing`).
+ * Scope 2 uses the location-based figure when no market factor is set ({@link scope2MarketBasis}).
  */
 export function computeFootprint(
   activity: Activity,
@@ -165,11 +176,7 @@ export function computeFootprint(
   assertNonNegativeFinite('embodiedGramsPerCoreHour', factors.embodiedGramsPerCoreHour);
   const energy = computeEnergy(activity, factors.power, factors.pue);
   const estimationReasons: string[] = [];
-  let marketFactor = factors.marketFactorGPerKwh;
-  if (marketFactor === null) {
-    estimationReasons.push('market_factor_missing');
-    marketFactor = intensityGPerKwh;
-  }
+  const marketFactor = factors.marketFactorGPerKwh ?? intensityGPerKwh;
   assertNonNegativeFinite('marketFactorGPerKwh', marketFactor);
   const coreHours = (activity.busySeconds + activity.idleSeconds) / 3600;
   const scope2LocationGrams = energy.totalKwh * intensityGPerKwh;
@@ -189,6 +196,76 @@ export function computeFootprint(
       energy.totalKwh * factors.cost.perKwh,
     estimationReasons,
   };
+}
+
+/** Running totals of activity and footprint over entity-hours (the one footprint sum). */
+export interface FootprintTotal {
+  busySeconds: number;
+  idleSeconds: number;
+  memoryGiBHours: number;
+  energyItKwh: number;
+  busyKwh: number;
+  idleKwh: number;
+  energyKwh: number;
+  busyGrams: number;
+  idleGrams: number;
+  scope2LocationGrams: number;
+  scope2MarketGrams: number;
+  scope3EmbodiedGrams: number;
+  /** Location-based Scope 2 + Scope 3 embodied. */
+  totalGrams: number;
+  cost: number;
+}
+
+/** A total of nothing: the start of every sum. */
+export function emptyFootprintTotal(): FootprintTotal {
+  return {
+    busySeconds: 0,
+    idleSeconds: 0,
+    memoryGiBHours: 0,
+    energyItKwh: 0,
+    busyKwh: 0,
+    idleKwh: 0,
+    energyKwh: 0,
+    busyGrams: 0,
+    idleGrams: 0,
+    scope2LocationGrams: 0,
+    scope2MarketGrams: 0,
+    scope3EmbodiedGrams: 0,
+    totalGrams: 0,
+    cost: 0,
+  };
+}
+
+/**
+ * Adds `share` (0..1, default 1) of one priced activity to a total. Every part of the footprint is
+ * linear in the activity, so a share of an hour's footprint is the footprint of that share.
+ */
+export function addToFootprintTotal(
+  total: FootprintTotal,
+  activity: Activity,
+  footprint: Footprint,
+  share = 1,
+): void {
+  total.busySeconds += activity.busySeconds * share;
+  total.idleSeconds += activity.idleSeconds * share;
+  total.memoryGiBHours += activity.memoryGiBHours * share;
+  total.energyItKwh += footprint.energy.itKwh * share;
+  total.busyKwh += footprint.energy.busyKwh * share;
+  total.idleKwh += footprint.energy.idleKwh * share;
+  total.energyKwh += footprint.energy.totalKwh * share;
+  total.busyGrams += footprint.busyGrams * share;
+  total.idleGrams += footprint.idleGrams * share;
+  total.scope2LocationGrams += footprint.scope2LocationGrams * share;
+  total.scope2MarketGrams += footprint.scope2MarketGrams * share;
+  total.scope3EmbodiedGrams += footprint.scope3EmbodiedGrams * share;
+  total.totalGrams += footprint.totalGrams * share;
+  total.cost += footprint.cost * share;
+}
+
+/** Adds one total into another (clusters into a window, entities into a cluster). */
+export function mergeFootprintTotals(into: FootprintTotal, part: FootprintTotal): void {
+  for (const key of Object.keys(into) as Array<keyof FootprintTotal>) into[key] += part[key];
 }
 
 /**

@@ -46,8 +46,10 @@ export interface EntityHourUsage {
   /** pods: working-set GiB × hours the pod ran; nodes: 0 (not measured). */
   memoryGiBHours: number;
   labels: EntityLabels;
-  /** 0..1: fraction of the hour covered by samples (gaps beyond the staleness window are not covered). */
+  /** 0..1: fraction of the hour's scrape steps ended by a real sample (interpolated steps are not). */
   coverage: number;
+  /** Some of the hour's usage is an increase across a gap spread evenly over it (SPEC §2 `gap_interpolated`). */
+  gapInterpolated: boolean;
 }
 
 /** The window to fetch: whole UTC hours, half-open `[from, to)`. */

@@ -44,6 +44,7 @@ import {
 import type {
   AggregateQuery,
   AggregateRow,
+  ClusterSourceDecision,
   IntegrityCheckDepth,
   Ledger,
   LedgerFilter,
@@ -823,6 +824,52 @@ class SqliteLedger implements Ledger {
         market_factor_g_per_kwh, currency, is_estimated, estimation_reasons, methodology_version)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       values,
+    );
+  }
+
+  storedClusterSource(cluster: string): ClusterSourceDecision | null {
+    return this.guard(() => {
+      const row = this.statement(
+        'SELECT source, decided_by, decided_at_ms, window_from_ms, window_to_ms FROM cluster_sources WHERE cluster = ?',
+      ).get(cluster) as
+        | {
+            source: LedgerSource;
+            decided_by: ClusterSourceDecision['decidedBy'];
+            decided_at_ms: number;
+            window_from_ms: number | null;
+            window_to_ms: number | null;
+          }
+        | undefined;
+      if (row === undefined) return null;
+      return {
+        source: row.source,
+        decidedBy: row.decided_by,
+        decidedAt: new Date(row.decided_at_ms),
+        window:
+          row.window_from_ms === null || row.window_to_ms === null
+            ? null
+            : { from: new Date(row.window_from_ms), to: new Date(row.window_to_ms) },
+      };
+    });
+  }
+
+  storeClusterSource(cluster: string, decision: ClusterSourceDecision): void {
+    this.assertWritable();
+    this.guard(() =>
+      this.statement(
+        `INSERT INTO cluster_sources (cluster, source, decided_by, decided_at_ms, window_from_ms, window_to_ms)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (cluster) DO UPDATE SET source = excluded.source, decided_by = excluded.decided_by,
+          decided_at_ms = excluded.decided_at_ms, window_from_ms = excluded.window_from_ms,
+          window_to_ms = excluded.window_to_ms`,
+      ).run(
+        cluster,
+        decision.source,
+        decision.decidedBy,
+        decision.decidedAt.getTime(),
+        decision.window?.from.getTime() ?? null,
+        decision.window?.to.getTime() ?? null,
+      ),
     );
   }
 

@@ -238,10 +238,49 @@ CREATE INDEX savings_ledger_recommendation ON savings_ledger (recommendation_id,
 CREATE INDEX savings_ledger_applied ON savings_ledger (applied_at);
 `;
 
+/*
+ * Version 3: one accounting pipeline (SPEC §2 amendment).
+ * - `cluster_sources`: the source (`nodes` / `pods`) each cluster is accounted as. `auto` is
+ *   decided once from the data of the window first metered, stored here and kept, so a later run
+ *   (a backfill, a run after a scrape outage) never flips it silently; an explicit `source` in the
+ *   config or a `--source` flag changes it, and says so.
+ * - Market-based Scope 2 without a contractual factor is a factor choice (location-based grid
+ *   average), not an estimate: rows written by earlier versions carried `market_factor_missing`
+ *   in their estimation reasons; it is removed and `is_estimated` recomputed, so the flag only
+ *   marks estimated activity data or intensity.
+ */
+const ACCOUNTING_SCHEMA = `
+CREATE TABLE cluster_sources (
+  cluster TEXT PRIMARY KEY,
+  source TEXT NOT NULL CHECK (source IN ('nodes', 'pods')),
+  decided_by TEXT NOT NULL CHECK (decided_by IN ('auto', 'config', 'flag')),
+  decided_at_ms INTEGER NOT NULL,
+  window_from_ms INTEGER,
+  window_to_ms INTEGER
+) WITHOUT ROWID;
+
+UPDATE provenance
+SET estimation_reasons = trim(
+      replace(',' || estimation_reasons || ',', ',market_factor_missing,', ','), ','),
+    prov_key = prov_key || '#v3'
+WHERE ',' || estimation_reasons || ',' LIKE '%,market_factor_missing,%';
+UPDATE provenance SET is_estimated = CASE WHEN estimation_reasons = '' THEN 0 ELSE 1 END;
+UPDATE entity_hours SET is_estimated =
+  (SELECT p.is_estimated FROM provenance p WHERE p.id = entity_hours.provenance_id);
+UPDATE entity_days SET estimated_rows =
+  CASE WHEN (SELECT p.is_estimated FROM provenance p WHERE p.id = entity_days.provenance_id) = 1
+       THEN row_count ELSE 0 END;
+`;
+
 /** Every migration in order; the last one's version is the schema version this build writes. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'recommendations and savings ledger', sql: RECOMMENDATIONS_SCHEMA },
+  {
+    version: 3,
+    name: 'cluster source decisions; market basis is not an estimate',
+    sql: ACCOUNTING_SCHEMA,
+  },
 ];
 
 /** The schema version this build of carbonctl creates and understands. */

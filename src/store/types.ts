@@ -188,6 +188,15 @@ export interface OpenLedgerOptions {
   busyTimeoutMs?: number;
 }
 
+/** The source a cluster is accounted as, how it was decided, when, and from which window's data. */
+export interface ClusterSourceDecision {
+  source: LedgerSource;
+  /** `auto`: from the data of `window`; `config`: an explicit `source` in the config; `flag`: `--source`. */
+  decidedBy: 'auto' | 'config' | 'flag';
+  decidedAt: Date;
+  window: { from: Date; to: Date } | null;
+}
+
 /** The ledger: a carbonctl SQLite file holding entity-hours, intensity cache and progress. */
 export interface Ledger {
   readonly path: string;
@@ -203,6 +212,10 @@ export interface Ledger {
     rows: readonly LedgerHourRow[],
     progressHourEnd: Date,
   ): void;
+  /** The source a cluster is accounted as, once decided (SPEC §1.3 `source: auto`), or null. */
+  storedClusterSource(cluster: string): ClusterSourceDecision | null;
+  /** Records (or changes) the source a cluster is accounted as. */
+  storeClusterSource(cluster: string, decision: ClusterSourceDecision): void;
   /** End of the last committed hour of (cluster, source), or null before the first commit. */
   lastTrackedHourEnd(cluster: string, source: LedgerSource): Date | null;
   /**

@@ -158,7 +158,7 @@ describe('footprintOfHours', () => {
     // Cost: 2.6667 core-h × 0.031611 USD = 0.084296 USD.
     expect(total.cost).toBeCloseTo(0.084296, 6);
     expect(total.busySeconds).toBe(4600);
-    expect(total.estimationReasons).toEqual(['market_factor_missing']);
+    expect(total.estimationReasons).toEqual([]);
   });
 
   it('has no mean intensity without energy', () => {

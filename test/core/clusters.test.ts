@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  clusterRunRate,
+  runRateOf,
   countPodsAndWorkloads,
   isStale,
   parseEnumList,
@@ -8,7 +8,12 @@ import {
   workloadOf,
   type OwnerReferences,
 } from '../../src/core/clusters.js';
-import { DEFAULT_METHODOLOGY_FACTORS } from '../../src/core/methodology.js';
+import {
+  addToFootprintTotal,
+  computeFootprint,
+  DEFAULT_METHODOLOGY_FACTORS,
+  emptyFootprintTotal,
+} from '../../src/core/methodology.js';
 import { InvalidInputError } from '../../src/core/units.js';
 
 describe('isStale (SPEC §10: newest sample older than 180 s)', () => {
@@ -73,32 +78,43 @@ describe('workloads', () => {
   });
 });
 
-describe('clusterRunRate', () => {
-  it('powers the whole capacity: busy cores at busy watts, the rest idle', () => {
-    const rate = clusterRunRate(
-      { cpuCores: 8, usedCores: 2, memoryBytes: 32 * 1024 ** 3 },
-      200,
-      DEFAULT_METHODOLOGY_FACTORS,
+describe('runRateOf', () => {
+  it('is the metered footprint per hour, and × 730 per month', () => {
+    // An hour metered as 2 busy and 6 idle cores (as track books a node_exporter host), 32 GiB.
+    const activity = { busySeconds: 2 * 3600, idleSeconds: 6 * 3600, memoryGiBHours: 32 };
+    const total = emptyFootprintTotal();
+    addToFootprintTotal(
+      total,
+      activity,
+      computeFootprint(activity, 200, DEFAULT_METHODOLOGY_FACTORS),
     );
+    const rate = runRateOf(total, 1);
     // (2 × 12 W + 6 × 1 W) × 1 h = 30 Wh = 0.03 kWh; × 200 g/kWh = 6 g.
     expect(rate.energyKwhPerHour).toBeCloseTo(0.03, 12);
     expect(rate.co2eGramsPerHour).toBeCloseTo(6, 10);
+    expect(rate.intensityGPerKwh).toBeCloseTo(200, 10);
     // 8 core-h × 0.031611 + 32 GiB-h × 0.004237 = 0.252888 + 0.135584 = 0.388472 USD.
     expect(rate.costPerHour).toBeCloseTo(0.388472, 9);
     // × 730 h: 4.38 kg and 283.58456 USD.
     expect(rate.co2eKgPerMonth).toBeCloseTo(4.38, 10);
     expect(rate.costPerMonth).toBeCloseTo(283.58456, 6);
-    expect(rate.estimationReasons).toEqual([]);
   });
 
-  it('caps usage at the capacity', () => {
-    const rate = clusterRunRate(
-      { cpuCores: 2, usedCores: 3, memoryBytes: null },
-      100,
-      DEFAULT_METHODOLOGY_FACTORS,
-    );
-    // 2 cores × 12 W × 1 h = 0.024 kWh.
-    expect(rate.energyKwhPerHour).toBeCloseTo(0.024, 12);
+  it('averages over several metered hours and refuses zero hours', () => {
+    const total = emptyFootprintTotal();
+    const activity = { busySeconds: 3600, idleSeconds: 0, memoryGiBHours: 0 };
+    for (const intensity of [100, 300])
+      addToFootprintTotal(
+        total,
+        activity,
+        computeFootprint(activity, intensity, DEFAULT_METHODOLOGY_FACTORS),
+      );
+    const rate = runRateOf(total, 2);
+    // 0.012 kWh an hour; (0.012 × 100 + 0.012 × 300) / 2 = 2.4 g an hour; energy-weighted 200 g/kWh.
+    expect(rate.energyKwhPerHour).toBeCloseTo(0.012, 12);
+    expect(rate.co2eGramsPerHour).toBeCloseTo(2.4, 10);
+    expect(rate.intensityGPerKwh).toBeCloseTo(200, 10);
+    expect(() => runRateOf(total, 0)).toThrow(RangeError);
   });
 
   it('shares are percent of a known, non-zero whole', () => {

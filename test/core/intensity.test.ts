@@ -1,6 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import type { IntensitySlot } from '../../src/core/ports.js';
-import { bestWindow, hourlyIntensity, intensityIndex } from '../../src/core/intensity.js';
+import {
+  bestWindow,
+  decideHourIntensity,
+  hourlyIntensity,
+  hourlyIntensityIndex,
+  intensityIndex,
+  isUsableIntensity,
+} from '../../src/core/intensity.js';
 
 const MINUTE = 60_000;
 
@@ -145,13 +152,82 @@ describe('hourlyIntensity', () => {
     expect(hourlyIntensity([], hour)).toBeNull();
   });
 
-  it('keeps a real 0 (a fully renewable half-hour)', () => {
+  it('treats values outside (0, 2000] g/kWh as unusable: the forecast, else a gap (SPEC §2)', () => {
+    // An actual of 0 or 1e12 falls through to the half-hour's forecast (flagged forecast).
     expect(
-      hourlyIntensity(slots('2025-01-01T12:00:00Z', 30, [{ actual: 0 }, { actual: 0 }]), hour),
-    ).toEqual({
-      intensityGPerKwh: 0,
-      kind: 'actual',
-    });
+      hourlyIntensity(
+        slots('2025-01-01T12:00:00Z', 30, [
+          { actual: 0, forecast: 180 },
+          { actual: 1e12, forecast: 220 },
+        ]),
+        hour,
+      ),
+    ).toEqual({ intensityGPerKwh: 200, kind: 'forecast' });
+    // Negative and absurd values everywhere: no value for the hour, never a 0.
+    expect(
+      hourlyIntensity(
+        slots('2025-01-01T12:00:00Z', 30, [
+          { actual: -5, forecast: 0 },
+          { actual: 2000.5, forecast: Number.NaN },
+        ]),
+        hour,
+      ),
+    ).toBeNull();
+    expect(isUsableIntensity(2000)).toBe(true);
+    expect(isUsableIntensity(0.001)).toBe(true);
+    for (const bad of [0, -1, 2000.01, 1e12, Number.NaN, Infinity, '150', null, undefined])
+      expect(isUsableIntensity(bad)).toBe(false);
+  });
+
+  it('indexes every hour of a window at once, the same values as hour by hour', () => {
+    const day = slots(
+      '2025-01-01T10:00:00Z',
+      30,
+      [100, 200, 300, 0, 150, 250].map((value) => ({ actual: value, forecast: 120 })),
+    );
+    const from = Date.parse('2025-01-01T10:00:00Z');
+    const index = hourlyIntensityIndex(day, from, from + 4 * 3_600_000);
+    expect([...index.keys()]).toEqual([from, from + 3_600_000, from + 2 * 3_600_000]);
+    for (const [hourMs, value] of index)
+      expect(value).toEqual(hourlyIntensity(day, new Date(hourMs)));
+    // 12:00–13:00: (300 + forecast 120 for the unusable 0) / 2 = 210, flagged forecast.
+    expect(index.get(from + 3_600_000)).toEqual({ intensityGPerKwh: 210, kind: 'forecast' });
+  });
+
+  it('decides each hour by the SPEC §2 chain: provider, else static only when allowed, else nothing', () => {
+    const provider = { intensityGPerKwh: 180, kind: 'forecast' as const };
+    expect(
+      decideHourIntensity({
+        provider,
+        fixedKind: null,
+        staticAnnualGPerKwh: 250,
+        allowEstimates: false,
+      }),
+    ).toEqual({ gPerKwh: 180, kind: 'forecast', reasons: ['intensity_forecast'] });
+    expect(
+      decideHourIntensity({
+        provider: null,
+        fixedKind: null,
+        staticAnnualGPerKwh: 250,
+        allowEstimates: false,
+      }),
+    ).toBeNull();
+    expect(
+      decideHourIntensity({
+        provider: null,
+        fixedKind: null,
+        staticAnnualGPerKwh: 250,
+        allowEstimates: true,
+      }),
+    ).toEqual({ gPerKwh: 250, kind: 'static', reasons: ['intensity_static_annual'] });
+    expect(
+      decideHourIntensity({
+        provider: { intensityGPerKwh: 300, kind: 'actual' },
+        fixedKind: 'fixed',
+        staticAnnualGPerKwh: null,
+        allowEstimates: false,
+      }),
+    ).toEqual({ gPerKwh: 300, kind: 'fixed', reasons: [] });
   });
 
   it('ignores order and duplicated slots', () => {

@@ -7,6 +7,7 @@ import {
   effectivePue,
   energyWeightedIntensity,
   powerModelFor,
+  scope2MarketBasis,
   type MethodologyFactors,
 } from '../../src/core/methodology.js';
 
@@ -137,14 +138,16 @@ describe('computeFootprint', () => {
     expect(footprint.estimationReasons).toEqual([]);
   });
 
-  it('falls back to location-based for market when no market factor is set, and flags it', () => {
+  it('uses the location-based grid average for market when no market factor is set: a basis, not an estimate', () => {
     const footprint = computeFootprint(
       { busySeconds: 300_000, idleSeconds: 0, memoryGiBHours: 0 },
       200,
       factors(),
     );
     expect(footprint.scope2MarketGrams).toBeCloseTo(200, 9);
-    expect(footprint.estimationReasons).toEqual(['market_factor_missing']);
+    expect(footprint.estimationReasons).toEqual([]);
+    expect(scope2MarketBasis(null)).toBe('location_grid_average');
+    expect(scope2MarketBasis(0)).toBe('contractual_factor');
   });
 
   it('a market factor of 0 (100 % certified renewable) is used, not treated as missing', () => {

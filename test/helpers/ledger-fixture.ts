@@ -98,8 +98,8 @@ export function fixtureRow(
     scope2MarketGrams: energyKwh * intensityGPerKwh,
     scope3Grams: 0,
     cost: ((busySeconds + idleSeconds) / 3600) * PER_CORE_HOUR + memoryGiBHours * PER_GIB_HOUR,
-    isEstimated: true,
-    estimationReasons: ['market_factor_missing'],
+    isEstimated: false,
+    estimationReasons: [],
     methodologyVersion: '1',
   };
 }

@@ -274,6 +274,7 @@ export function generatePromFixture(
         memoryGiBHours: 0,
         labels,
         coverage: 0,
+        gapInterpolated: false,
       };
       truth.set(key, row);
     }
@@ -390,20 +391,8 @@ export function generatePromFixture(
     }
     return { host: node.host, project: node.project, machine: node.machine, owner: best.owner };
   };
-  // Steps of a short outage before a restart are covered (staleness rule), with nothing in them.
-  for (const node of nodes) {
-    if (!node.inTruth) continue;
-    node.runs.forEach((run, runIndex) => {
-      const previous = runIndex > 0 ? (node.runs[runIndex - 1] as NodeRun) : null;
-      if (previous === null || run.kind === 'resume' || run.first - previous.last > staleness)
-        return;
-      for (let gapEnd = previous.last + step; gapEnd < run.first; gapEnd += step) {
-        if (inWindow(hourOf(gapEnd)))
-          truthRow('nodes', node.host, hourOf(gapEnd), nodeLabelsAt(node, gapEnd)).coverage +=
-            step / HOUR;
-      }
-    });
-  }
+  // Steps of an outage before a restart book nothing and are not covered (SPEC §2: usage before a
+  // reset is unknowable); only the restarted sample's own step counts, from 0.
 
   const modeCount = nodeModes.length;
   const busyModes = nodeModes.filter((mode) => mode !== 'idle' && mode !== 'iowait');
@@ -1031,8 +1020,8 @@ export function generatePromFixture(
   };
 
   /**
-   * After an outage shorter than the staleness window without a reset, the increase since the
-   * last sample is spread evenly over the outage's steps (core/counters.ts): the truth does the same.
+   * After an outage without a reset (up to `maxGapHours`), the increase since the last sample is
+   * spread evenly over the outage's steps and flagged (core/counters.ts): the truth does the same.
    */
   const resumeTruth = (): void => {
     const split = new Int32Array(modeCount);
@@ -1060,7 +1049,9 @@ export function generatePromFixture(
           const row = truthRow('nodes', node.host, hourOf(time), nodeLabelsAt(node, time));
           row.busySeconds += busyCentiseconds / stepsInOutage / 100;
           row.idleSeconds += idleCentiseconds / stepsInOutage / 100;
-          row.coverage += step / HOUR;
+          // Interpolated across the gap (SPEC §2): flagged; only the resuming sample's step is sampled.
+          row.gapInterpolated = true;
+          if (time === run.first) row.coverage += step / HOUR;
         }
       });
     }

@@ -196,16 +196,37 @@ describe.skipIf(binaries === null)('budget check against a real Prometheus', () 
     closeRelative(data.measured.co2e_g, truth.co2e);
   });
 
-  it('measures workspaces by project through node_exporter', async () => {
+  it('measures workspaces by project through node_exporter when the cluster is read as nodes', async () => {
     const project = fixture.truth.find((row) => row.source === 'nodes')!.labels.project!;
     const rows = fixture.truth.filter(
       (row) => row.source === 'nodes' && row.labels.project === project,
     );
     const truth = expected(rows, () => 200);
+    // The cluster's source is auto, and this Prometheus has cAdvisor data: it is accounted as
+    // pods, so a --project scope does not apply to it and is refused rather than silently
+    // switching how the cluster is accounted (the double count of issue #9).
+    const refused = await run(
+      [
+        'budget',
+        'check',
+        '--project',
+        project,
+        ...window,
+        '--intensity',
+        '200',
+        '--max-energy',
+        '100kWh',
+      ],
+      { now, dir },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('no selected cluster is accounted as workspaces');
     const result = await run(
       [
         'budget',
         'check',
+        '--source',
+        'nodes',
         '--project',
         project,
         ...window,

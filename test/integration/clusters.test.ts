@@ -311,18 +311,29 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
     // Working set: 256 + 256 MiB + 2 + 1 GiB = 3.5 GiB (7.29 %).
     expect(u.memory_used_bytes).toBe(3.5 * GIB);
     expect(u.memory_used_percent).toBeCloseTo(7.2916667, 6);
-    // Power: 4 busy × 12 W + 8 idle × 1 W = 56 W → 0.056 kWh/h × 200 g/kWh = 11.2 g/h; × 730 h = 8.176 kg.
-    expect(prodCluster.carbon.hourly_energy_kwh).toBeCloseTo(0.056, 9);
-    expect(prodCluster.carbon.hourly_co2e_g).toBeCloseTo(11.2, 7);
-    expect(prodCluster.carbon.monthly_co2e_kg).toBeCloseTo(8.176, 7);
+    // Run rate: the last complete hour (11:00–12:00) metered as track accounts it (issue #9:
+    // one number). The data begins at 11:00:00 (those samples are bases), so 239 steps of 15 s
+    // = 3585 s are covered. Busy = 4 cores × 3585 = 14,340 core-s; each pod uses at least its
+    // request, so reserved − busy = 0 idle. 14,340 × 12 W / 3.6e6 = 0.0478 kWh × 200 = 9.56 g/h;
+    // × 730 h = 6.9788 kg.
+    expect(prodCluster.metadata.source).toBe('pods');
+    expect(prodCluster.carbon.run_rate_window).toEqual({
+      from: '2026-11-21T11:00:00.000Z',
+      to: '2026-11-21T12:00:00.000Z',
+    });
+    expect(prodCluster.carbon.hourly_energy_kwh).toBeCloseTo(0.0478, 12);
+    expect(prodCluster.carbon.hourly_co2e_g).toBeCloseTo(9.56, 9);
+    expect(prodCluster.carbon.monthly_co2e_kg).toBeCloseTo(6.9788, 9);
     expect(prodCluster.carbon).toMatchObject({
       intensity_g_per_kwh: 200,
       intensity_provider: 'fixed',
       is_estimated: false,
     });
-    // Cost: 12 core-h × 0.031611 + 48 GiB-h × 0.004237 = 0.379332 + 0.203376 = 0.582708 USD/h.
-    expect(prodCluster.cost.hourly).toBeCloseTo(0.582708, 9);
-    expect(prodCluster.cost.monthly).toBeCloseTo(425.37684, 6);
+    // Cost: 14,340 / 3600 core-h × 0.031611 + working set 3.5 GiB × 3585/3600 h × 0.004237
+    // = 0.125917… + 0.014768… = 0.140685… USD/h.
+    const prodCost = (14_340 / 3600) * 0.031611 + ((3.5 * 3585) / 3600) * 0.004237;
+    expect(prodCluster.cost.hourly).toBeCloseTo(prodCost, 12);
+    expect(prodCluster.cost.monthly).toBeCloseTo(prodCost * 730, 9);
     expect(prodCluster.cost.currency).toBe('USD');
   });
 
@@ -350,10 +361,14 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
     expect(labCluster.utilization.cpu_used_percent).toBeCloseTo(41.666667, 5);
     expect(labCluster.utilization.memory_used_bytes).toBe(10 * GIB);
     expect(labCluster.utilization.cpu_requested_cores).toBeNull();
-    // 2.5 × 12 W + 3.5 × 1 W = 33.5 W → 0.0335 kWh × 200 = 6.7 g/h.
-    expect(labCluster.carbon.hourly_co2e_g).toBeCloseTo(6.7, 7);
-    // 6 core-h × 0.031611 + 24 GiB-h × 0.004237 = 0.189666 + 0.101688 = 0.291354 USD/h.
-    expect(labCluster.cost.hourly).toBeCloseTo(0.291354, 9);
+    // The run rate is its last complete hour before the newest sample, 08:00–09:00, metered as
+    // track accounts workspaces: busy (user) 4 × 0.5 × 3600 + 2 × 0.25 × 3600 = 9000 core-s,
+    // idle (idle + iowait) 4 × 0.5 × 3600 + 2 × 0.75 × 3600 = 12,600 → (9000 × 12 + 12,600 × 1)
+    // / 3.6e6 = 0.0335 kWh × 200 = 6.7 g/h.
+    expect(labCluster.metadata.source).toBe('nodes');
+    expect(labCluster.carbon.hourly_co2e_g).toBeCloseTo(6.7, 9);
+    // 6 core-h × 0.031611 = 0.189666 USD/h (workspaces are accounted without memory).
+    expect(labCluster.cost.hourly).toBeCloseTo(0.189666, 12);
   });
 
   it('filters by status, provider and environment', async () => {
@@ -388,10 +403,10 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
       /^Cluster\s+Provider\s+Environment\s+Status\s+Nodes\s+CPU cores\s+Memory \(GiB\)/,
     );
     expect(table.stdout).toMatch(
-      /\nprod\s+aws\s+production\s+active\s+2\s+12\s+48\s+29\.2%\s+33\.3%\s+7\.29%\s+4\s+3\s+0\.583\s+11\.2\s+2026-11-21T11:59:45\.000Z\n/,
+      /\nprod\s+aws\s+production\s+active\s+2\s+12\s+48\s+29\.2%\s+33\.3%\s+7\.29%\s+4\s+3\s+0\.141\s+9\.56\s+2026-11-21T11:59:45\.000Z\n/,
     );
     expect(table.stdout).toMatch(
-      /\nlab\s+on-prem\s+staging\s+stale\s+2\s+6\s+24\s+41\.7%\s+41\.7%\s+0\.291\s+6\.7\s+2026-11-20T09:00:00\.000Z\n/,
+      /\nlab\s+on-prem\s+staging\s+stale\s+2\s+6\s+24\s+41\.7%\s+41\.7%\s+0\.19\s+6\.7\s+2026-11-20T09:00:00\.000Z\n/,
     );
     const csv = await run(['clusters', '-o', 'csv'], { now: NOW, dir });
     expect(csv.code).toBe(0);
@@ -411,7 +426,7 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
     });
     const table = await run(['clusters', 'show', 'prod'], { now: NOW, dir });
     expect(table.stdout).toMatch(/Workloads\s+3\n/);
-    expect(table.stdout).toMatch(/Carbon \(gCO2e\/h\)\s+11\.2\n/);
+    expect(table.stdout).toMatch(/Carbon \(gCO2e\/h\)\s+9\.56\n/);
     const unknown = await run(['clusters', 'show', 'nope'], { now: NOW, dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('cluster nope is not a configured cluster');

@@ -53,6 +53,9 @@ function expectMatchesTruth(
     near(actual.memoryGiBHours, expected.memoryGiBHours, options.memory ?? relative, 'memory');
     expect(actual.reservedCoreSeconds === null).toBe(expected.reservedCoreSeconds === null);
     expect(actual.labels, key(expected)).toEqual(expected.labels);
+    expect(actual.gapInterpolated, `${key(expected)} gap_interpolated`).toBe(
+      expected.gapInterpolated,
+    );
     if (options.coverage ?? true)
       expect(actual.coverage, key(expected)).toBeCloseTo(expected.coverage, 12);
   }
@@ -144,8 +147,10 @@ describe.skipIf(binaries === null)('Prometheus usage against a real Prometheus',
       // 3600 − 120 = 3480 s of CPU time per core → busy + idle = 4 × 3480 = 13,920 core-seconds.
       const row = nodeRow(scenario.rebootHost, 1) as EntityHourUsage;
       expect(row.busySeconds + row.idleSeconds).toBeCloseTo(13_920, 6);
-      // The 8 missed scrapes are within the staleness window: the hour counts as covered.
-      expect(row.coverage).toBe(1);
+      // SPEC §2: across a reset the 8 missed steps book nothing and are not covered; the hour's
+      // coverage is its sampled steps: (240 − 8) / 240.
+      expect(row.coverage).toBeCloseTo(232 / 240, 12);
+      expect(row.gapInterpolated).toBe(false);
     });
 
     it('gives no row for an hour without samples and partial coverage around it', () => {
@@ -183,7 +188,10 @@ describe.skipIf(binaries === null)('Prometheus usage against a real Prometheus',
       // holds 2 × 3600 = 7200 core-seconds (the outage's increase is spread over its steps).
       const row = nodeRow(scenario.outageAcrossStartHost, 0) as EntityHourUsage;
       expect(row.busySeconds + row.idleSeconds).toBeCloseTo(7200, 6);
-      expect(row.coverage).toBe(1);
+      // The increase is interpolated (flagged); of the hour's 240 steps, the one ending at
+      // 00:00:15 had no sample (00:00:30 resumed): 239 / 240 sampled.
+      expect(row.gapInterpolated).toBe(true);
+      expect(row.coverage).toBeCloseTo(239 / 240, 12);
     });
 
     it('keeps label values with quotes and backslashes intact', () => {
@@ -329,8 +337,14 @@ describe.skipIf(binaries === null)('Prometheus usage against a real Prometheus',
     });
 
     it('detects the source, reads build info and counts series for doctor', async () => {
-      expect(await detectSource(client, { at: fixture.end })).toBe('pods');
-      expect(await detectSource(client, { at: new Date('2024-06-01T00:00:00Z') })).toBe('nodes');
+      expect(await detectSource(client, { from: fixture.start, to: fixture.end })).toBe('pods');
+      // A window before the data: nothing to decide from.
+      expect(
+        await detectSource(client, {
+          from: new Date('2024-06-01T00:00:00Z'),
+          to: new Date('2024-06-02T00:00:00Z'),
+        }),
+      ).toBeNull();
       expect((await client.buildInfo()).version).toBe(prometheus?.version);
       // At 06:00, within the 5-minute lookback: workspaces 0,1,2,3,5,6 (4 was deleted at 05:00)
       // with 2,4,2,4,4,2 CPUs = 18 CPUs × 4 modes = 72 series (the relabelled host's old-owner

@@ -306,17 +306,26 @@ describe.skipIf(binaries === null)('recommendation engine against a real Prometh
     expect(again.findings).toEqual(findings.filter((f) => f.target.cluster === 'lab'));
   });
 
-  it('reports a Prometheus that is down as a data-source error (exit 3)', async () => {
+  it('reports a Prometheus that is down as a data-source error (exit 3) and still analyses the healthy cluster', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const { context, command } = setup(
       [],
-      [{ name: 'gone', source: 'pods', prometheus: { url, timeoutSeconds: 2 } }],
+      [
+        { name: 'gone', source: 'pods', prometheus: { url, timeoutSeconds: 2 } },
+        { name: 'lab', source: 'nodes', prometheus: { url: prometheus.url } },
+      ],
     );
-    const failure = await collectFindings(context, command, { from: REC_FROM, to: REC_TO }).catch(
-      (error: unknown) => error,
-    );
-    expect(failure).toBeInstanceOf(DataSourceError);
-    expect((failure as DataSourceError).exitCode).toBe(3);
+    const result = await collectFindings(context, command, { from: REC_FROM, to: REC_TO });
+    expect(result.failure).toBeInstanceOf(DataSourceError);
+    expect(result.failure?.exitCode).toBe(3);
+    expect(result.failure?.message).toContain('gone');
+    // The dead cluster is not "analysed": its findings must not turn stale.
+    expect(result.clusters).toEqual(['lab']);
+    expect(result.baselines.map((b) => [b.cluster, b.status])).toEqual([
+      ['gone', 'failed'],
+      ['lab', 'ok'],
+    ]);
+    expect(result.findings.some((f) => f.target.cluster === 'lab')).toBe(true);
   });
 
   it('refuses a workspaces selector that tries to smuggle PromQL (config error, exit 2)', async () => {
@@ -343,9 +352,9 @@ describe.skipIf(binaries === null)('recommendation engine against a real Prometh
     const url = `http://127.0.0.1:${await closedPort()}`;
     const { context, command } = setup(['--cluster', 'lab', '--prometheus-url', url]);
     // The configured URL works; the flag's (closed) one must be the one asked.
-    await expect(
-      collectFindings(context, command, { from: REC_FROM, to: REC_TO }),
-    ).rejects.toBeInstanceOf(DataSourceError);
+    const result = await collectFindings(context, command, { from: REC_FROM, to: REC_TO });
+    expect(result.failure).toBeInstanceOf(DataSourceError);
+    expect(result.clusters).toEqual([]);
   });
 
   it('refuses a window shorter than an hour as a usage error', async () => {

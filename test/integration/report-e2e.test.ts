@@ -324,12 +324,14 @@ describe.skipIf(binaries === null)(
           0.005,
           `${what} location kgCO2e`,
         );
-        // No market factor configured: market-based = location-based, with the reason (SPEC §2).
-        // (`is_estimated` is whatever track stored; it is not this test's subject.)
+        // No market factor configured: market-based = location-based, a basis reported in the
+        // metadata and not an estimate (SPEC §2): the only possible reason is an interpolated gap.
         expect(row.scope2_market_kgco2e).toBe(row.scope2_location_kgco2e);
         expect(row.scope3_embodied_kgco2e).toBe(0);
         expect(row.total_kgco2e).toBe(row.scope2_location_kgco2e);
-        expect(row.estimation_reasons).toEqual(['market_factor_missing']);
+        expect(row.estimation_reasons).not.toContain('market_factor_missing');
+        for (const reason of row.estimation_reasons) expect(reason).toBe('gap_interpolated');
+        expect(row.is_estimated).toBe(row.estimation_reasons.length > 0);
         expect(row.pue).toBe(PUE);
         expect(row.intensity_source).toBe('uk');
         // Energy-weighted: Σ(kWh × g/kWh) / Σ kWh.
@@ -431,7 +433,7 @@ describe.skipIf(binaries === null)(
           expect(Number(record[field]), `${row.period}/${String(row.owner)} ${field}`).toBe(
             row[field],
           );
-        expect(record.estimation_reasons).toBe('market_factor_missing');
+        expect(record.estimation_reasons).toBe(row.estimation_reasons.join(';'));
         expect(record.is_estimated).toBe(String(row.is_estimated));
       });
     });

@@ -230,6 +230,21 @@ describe.skipIf(binaries === null)(
       expect(result.code).toBe(0);
 
       const byEntity = expectLedgerMatchesTruth(dir, 'nodes');
+      // Missed scrapes with counters running (across the window start, across 03:00) are
+      // interpolated (SPEC §2): exactly the truth's flagged hours carry gap_interpolated.
+      const flagged = truthOf('nodes')
+        .filter((row) => row.gapInterpolated)
+        .map((row) => `${row.entityId}@${row.hourStart.toISOString()}`)
+        .sort();
+      expect(flagged.length).toBe(3);
+      const raw = new Database(ledgerPath(dir), { readonly: true });
+      const stored = raw
+        .prepare(
+          "SELECT entity || '@' || hour_start AS k, estimation_reasons AS r FROM ledger_rows WHERE estimation_reasons LIKE '%gap_interpolated%' ORDER BY k",
+        )
+        .all() as Array<{ k: string; r: string }>;
+      raw.close();
+      expect(stored.map((row) => row.k.replace(/Z$/, '.000Z'))).toEqual(flagged);
       expect(byEntity.has(scenario.decoyHost)).toBe(false);
       // Reboot (135 s outage, counter reset) and the host switched off for 03:00–04:00.
       expect(byEntity.get(scenario.rebootHost)!.hours).toBe(6);
@@ -263,9 +278,15 @@ describe.skipIf(binaries === null)(
       expect(data.tracked_count).toBe(wanted.size);
       expect(data.from).toBe(fixture.start.toISOString());
       expect(data.to).toBe(fixture.end.toISOString());
-      // Every hour of the window has samples from some workspace, but the offline host misses
-      // 03:00 between its first and last hour: 39 of 40 entity-hours.
-      expect(data.coverage_percent).toBeCloseTo((39 / 40) * 100, 9);
+      // Coverage counts scrape samples (SPEC §2 gaps): present = the truth's sampled steps
+      // (Σ coverage × 240 a hour at 15 s); missing = the offline host's 2 h 20 min off (560),
+      // the reboot's 8, the 3 missed around 03:00 and the 1 just after the window start = 572.
+      const present = Math.round(
+        truthOf('nodes').reduce((sum, row) => sum + row.coverage * 240, 0),
+      );
+      expect(data.samples).toEqual({ present, expected: present + 572 });
+      expect(data.interpolated_entity_hours).toBe(3);
+      expect(data.coverage_percent).toBeCloseTo((present / (present + 572)) * 100, 9);
       expect(data.pods).toBeUndefined();
       expect(data.workspaces).toHaveLength(wanted.size);
       for (const workspace of data.workspaces) {
@@ -277,9 +298,13 @@ describe.skipIf(binaries === null)(
           project: want.labels.project,
           machine: want.labels.machine,
           cluster: 'lab',
-          // No market-based factor is configured: market-based Scope 2 falls back to the
-          // location-based figure, and SPEC §2 says every fallback marks the row estimated.
-          status: 'estimated',
+          // No market-based factor is configured: market-based Scope 2 is the location-based grid
+          // average, a basis and not an estimate (SPEC §2); only interpolated hours are estimated.
+          status: truthOf('nodes').some(
+            (row) => row.entityId === workspace.workspace_id && row.gapInterpolated,
+          )
+            ? 'estimated'
+            : 'tracked',
         });
         expectWithin(workspace.cpu_usage.busy_seconds, want.busySeconds, 1e-6, 'busy');
         expectWithin(
@@ -470,12 +495,13 @@ describe.skipIf(binaries === null)(
       const dir = labDir(prometheus.url, `job="node",instance="${scenario.offlineHost}"`);
       const strict = await track(dir, ['--source', 'nodes', ...window, '--strict', '-o', 'json']);
       expect(strict.code).toBe(5);
+      // 5 of 6 hours have samples (83.3 %), but of the 1440 scrapes of its 6 hours, the 2 h 20 min
+      // it was off (560) are missing: 880 / 1440 = 61.1 %, the worse of the two.
       expect(strict.stderr).toMatch(
-        /coverage 83\.3% is below 100% \(--strict\): 1 hour\(s\) without any samples/,
+        /coverage 61\.1% is below 100% \(--strict\): 1 hour\(s\) without any samples; 560 of 1440 expected samples missing/,
       );
       const data = JSON.parse(strict.stdout);
-      // 5 of 6 hours have samples: 5 / 6 = 83.33 %.
-      expect(data.coverage_percent).toBeCloseTo((5 / 6) * 100, 9);
+      expect(data.coverage_percent).toBeCloseTo((880 / 1440) * 100, 9);
       expect(data.workspaces.map((w: { workspace_id: string }) => w.workspace_id)).toEqual([
         scenario.offlineHost,
       ]);
@@ -495,7 +521,7 @@ describe.skipIf(binaries === null)(
         ['--source', 'nodes', ...window, '-o', 'json'],
       );
       expect(lenient.code).toBe(0);
-      expect(JSON.parse(lenient.stdout).coverage_percent).toBeCloseTo((5 / 6) * 100, 9);
+      expect(JSON.parse(lenient.stdout).coverage_percent).toBeCloseTo((880 / 1440) * 100, 9);
     });
 
     it('with a market-based factor configured, rows with actual intensity are not estimated', async () => {
@@ -523,16 +549,17 @@ describe.skipIf(binaries === null)(
       const dir = labDir();
       const strict = await track(dir, ['--source', 'nodes', ...window, '--strict', '-o', 'json']);
       expect(strict.code).toBe(5);
-      // Every hour has samples from some host; the offline host lacks 03:00 between its first
-      // (00:00) and last (05:00) hour. The new host (from 01:00) and the deleted one are not
-      // missing outside their lives: 39 entity-hours of 40 expected = 97.5 %.
+      // Every hour has samples from some host; the offline host lacks 560 scrapes between its
+      // first and last sample (plus 12 missed elsewhere, see above). The new host (from 01:40)
+      // and the deleted one are not missing outside their lives.
+      const data = JSON.parse(strict.stdout);
+      const { present, expected } = data.samples as { present: number; expected: number };
+      expect(expected - present).toBe(572);
       expect(strict.stderr).toContain(
-        "1 entity-hour(s) missing between an entity's first and last sample",
+        `572 of ${expected} expected samples missing (3 entity-hour(s) interpolated across gaps, flagged gap_interpolated)`,
       );
       expect(strict.stderr).not.toContain('without any samples');
-      const data = JSON.parse(strict.stdout);
-      expect(truthOf('nodes').length).toBe(39);
-      expect(data.coverage_percent).toBeCloseTo((39 / 40) * 100, 9);
+      expect(data.coverage_percent).toBeCloseTo((present / expected) * 100, 9);
     });
 
     it('a first run whose default 24 h window reaches back before the data begins counts nothing from before it', async () => {

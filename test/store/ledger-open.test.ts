@@ -205,7 +205,7 @@ describe('openLedger', () => {
     const raw = new Database(path);
     for (const { name } of raw
       .prepare(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('recommendations', 'savings_ledger')",
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('recommendations', 'savings_ledger', 'cluster_sources')",
       )
       .all() as Array<{ name: string }>)
       raw.exec(`DROP TABLE ${name}`);

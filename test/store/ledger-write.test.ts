@@ -163,12 +163,12 @@ describe('commitChunk', () => {
 
   it('stores estimation reasons sorted and de-duplicated', () => {
     const estimated = row(1, '2025-01-01T00:00:00Z', 100, {
-      estimationReasons: ['market_factor_missing', 'intensity_forecast', 'market_factor_missing'],
+      estimationReasons: ['gap_interpolated', 'intensity_forecast', 'gap_interpolated'],
     });
     ledger.commitChunk('default', 'nodes', [estimated], new Date('2025-01-01T01:00:00Z'));
     const raw = new Database(path, { readonly: true });
     expect(raw.prepare('SELECT estimation_reasons FROM ledger_rows').get()).toEqual({
-      estimation_reasons: 'intensity_forecast,market_factor_missing',
+      estimation_reasons: 'gap_interpolated,intensity_forecast',
     });
     raw.close();
     expect(() =>
@@ -209,7 +209,7 @@ describe('commitChunk', () => {
       power_profile: 'ada',
       busy_watts_per_core: 12,
       market_factor_g_per_kwh: null,
-      is_estimated: 1,
+      is_estimated: 0,
       methodology_version: '1',
       tracked_at: '2025-06-01T12:00:00Z',
     });

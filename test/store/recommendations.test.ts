@@ -59,8 +59,8 @@ function threeFindings() {
 
 describe('schema version 2', () => {
   it('creates the recommendation tables in a new ledger', () => {
-    expect(LATEST_SCHEMA_VERSION).toBe(2);
-    expect(ledger.schemaVersion).toBe(2);
+    expect(LATEST_SCHEMA_VERSION).toBe(3);
+    expect(ledger.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     const raw = new Database(path, { readonly: true });
     const tables = raw
       .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') ORDER BY name")
@@ -100,14 +100,15 @@ describe('schema version 2', () => {
       [fixtureRow('default', 'nodes', 1, new Date('2026-10-01T00:00:00Z'), 1800, 1800, 200)],
       new Date('2026-10-01T01:00:00Z'),
     );
-    expect(first.schemaVersion).toBe(2);
+    expect(first.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     first.recommendations.sync([finding({ id: 'up1' })], { clusters: ['prod'], now: T0 });
     first.close();
     const check = new Database(oldPath, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(check.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ]);
     check.close();
     const reader = openLedger(oldPath, { readonly: true });

@@ -46,7 +46,7 @@ import { resolvePrometheusSettings } from '../shared/prometheus.js';
 import type { Invocation } from '../spec.js';
 import { reportToCi, writeBaselineFile } from './ci.js';
 import { BUDGET_CHECK_OPTIONS } from './index.js';
-import type { IntensityRequest } from './intensity.js';
+import type { IntensityRequest } from '../../accounting/intensity.js';
 import { measureLive, measureOffline } from './measure.js';
 import { buildOutcome, checkResult, formatMetric, metricKey, type CheckOutcome } from './result.js';
 

@@ -4,23 +4,31 @@
  * from given CPU-seconds at the current hour's intensity.
  */
 import type { Context } from '../../context.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { cacheLedger } from '../../accounting/ledger.js';
+import { resolveHourlyIntensities } from '../../accounting/intensity.js';
+import { meterCluster } from '../../accounting/meter.js';
+import { clusterProfile } from '../../accounting/profile.js';
+import { decideSource } from '../../accounting/source.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
   coveringHours,
-  footprintOfHours,
   hourShareInWindow,
+  hoursFootprintOf,
   type HoursFootprint,
   type Window,
   addFootprints,
 } from '../../core/budget.js';
-import type { Activity } from '../../core/methodology.js';
-import type { EntityHourUsage, UsageSource } from '../../core/usage.js';
+import {
+  addToFootprintTotal,
+  computeFootprint,
+  emptyFootprintTotal,
+} from '../../core/methodology.js';
+import type { UsageSource } from '../../core/usage.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { matcher, safeMatchers, type MatcherText } from '../../providers/prometheus/promql.js';
+import type { Ledger } from '../../store/types.js';
 import { createPrometheusClient, selectClusters } from '../shared/prometheus.js';
 import type { CheckOptions, Selection } from './check.js';
-import { hourlyIntensities } from './intensity.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -47,12 +55,8 @@ export interface Measurement {
   reasons: string[];
 }
 
-/** Which usage a cluster is read as, from the flags, the selection and its config. */
-async function chooseSource(
-  cluster: ClusterSettings,
-  selection: Selection,
-  detect: () => Promise<UsageSource>,
-): Promise<UsageSource> {
+/** The kind of entities a selection names: pods (`--namespace`), workspaces (`--project`/`--owner`), or any. */
+function selectionKind(selection: Selection): UsageSource | null {
   const wantsPods = selection.namespace !== undefined;
   const wantsNodes = selection.project !== undefined || selection.owner !== undefined;
   if (wantsPods && wantsNodes) {
@@ -60,28 +64,15 @@ async function chooseSource(
       '--namespace selects pods and --project/--owner select workspaces: use one kind',
     );
   }
-  const source =
-    selection.source ??
-    (wantsPods
-      ? 'pods'
-      : wantsNodes
-        ? 'nodes'
-        : cluster.source === 'auto'
-          ? await detect()
-          : cluster.source);
-  if (source === 'nodes' && wantsPods) {
-    throw new UsageError(
-      `--namespace selects pods, but cluster ${cluster.name} is read as workspaces (--source nodes)`,
-    );
-  }
-  if (source === 'pods' && wantsNodes) {
-    throw new UsageError(
-      `--project/--owner select workspaces, but cluster ${cluster.name} is read as pods (--source pods)`,
-    );
-  }
-  return source;
+  return wantsPods ? 'pods' : wantsNodes ? 'nodes' : null;
 }
 
+/**
+ * One cluster through the accounting pipeline: its own source (a budget's scope never changes
+ * how a cluster is accounted — it only filters), the selection's matchers, each hour's share
+ * inside the window. Null when the selection does not apply to the cluster's source (a
+ * `--namespace` scope on a cluster accounted as workspaces).
+ */
 async function measureCluster(
   context: Context,
   settings: Settings,
@@ -89,14 +80,32 @@ async function measureCluster(
   options: CheckOptions,
   window: Window,
   now: Date,
-): Promise<ClusterMeasurement & { prorated: boolean }> {
+  ledger: Ledger | null,
+): Promise<(ClusterMeasurement & { prorated: boolean }) | null> {
   const client = await createPrometheusClient(context, cluster);
-  const { detectSource, fetchNodeUsage, fetchPodUsage } =
-    await import('../../providers/prometheus/usage.js');
+  const profile = clusterProfile(settings, cluster);
   const selection = options.selection;
-  const source = await chooseSource(cluster, selection, () =>
-    detectSource(client, { at: window.to }),
+  const fetchWindow = coveringHours(window);
+  const { source } = await decideSource(
+    {
+      client,
+      store: ledger,
+      persist: ledger !== null,
+      now,
+      notice: (message) => context.io.notice(message),
+    },
+    profile,
+    fetchWindow,
+    selection.source,
+    selectionKind(selection) ?? undefined,
   );
+  const kind = selectionKind(selection);
+  if (kind !== null && kind !== source) {
+    context.io.info(
+      `cluster ${cluster.name} is accounted as ${source === 'pods' ? 'pods' : 'workspaces'}; the ${kind === 'pods' ? '--namespace' : '--project/--owner'} selection does not apply to it`,
+    );
+    return null;
+  }
   const matchers: MatcherText[] = [...safeMatchers(selection.selector)];
   if (source === 'nodes') {
     if (selection.project !== undefined)
@@ -107,66 +116,39 @@ async function measureCluster(
     matchers.push(matcher('namespace', '=', selection.namespace));
   }
 
-  const perHour = new Map<number, Activity>();
+  const intensities = await resolveHourlyIntensities(
+    { http: () => context.http(), now, cache: ledger, warn: (message) => context.io.warn(message) },
+    profile,
+    fetchWindow,
+    options.intensity,
+  );
+  const total = emptyFootprintTotal();
+  const reasons = new Set<string>();
   const entities = new Set<string>();
   let prorated = false;
-  const onHours = (rows: EntityHourUsage[]): void => {
-    for (const row of rows) {
-      const share = hourShareInWindow(row.hourStart, window, now);
-      if (share <= 0) continue;
-      if (share < 1) prorated = true;
-      entities.add(row.entityId);
-      const key = row.hourStart.getTime();
-      const activity = perHour.get(key) ?? { busySeconds: 0, idleSeconds: 0, memoryGiBHours: 0 };
-      activity.busySeconds += row.busySeconds * share;
-      activity.idleSeconds += row.idleSeconds * share;
-      activity.memoryGiBHours += row.memoryGiBHours * share;
-      perHour.set(key, activity);
-    }
-  };
-  const fetchWindow = coveringHours(window);
-  const stepSeconds = cluster.prometheus.scrapeIntervalSeconds;
-  if (source === 'nodes') {
-    const power = { ...settings.power, ...(cluster.power ?? {}) };
-    await fetchNodeUsage(
-      client,
-      {
-        hostLabel: cluster.workspaces.hostLabel,
-        projectLabel: cluster.workspaces.projectLabel,
-        machineLabel: cluster.workspaces.machineLabel,
-        ownerLabel: cluster.workspaces.ownerLabel,
-        selector: cluster.workspaces.selector,
-        idleModes: power.idleModes,
-        matchers,
-        stepSeconds,
-      },
-      fetchWindow,
-      onHours,
-    );
-  } else {
-    await fetchPodUsage(client, { selector: '', matchers, stepSeconds }, fetchWindow, onHours);
-  }
-
-  const factors = methodologyFactors(settings, cluster);
-  const hours = [...perHour.keys()].sort((a, b) => a - b).map((ms) => new Date(ms));
-  const intensities = await hourlyIntensities(context, settings, cluster, hours, options.intensity);
-  const footprint = footprintOfHours(
-    hours.map((hour) => ({
-      hourStart: hour,
-      activity: perHour.get(hour.getTime()) as Activity,
-      intensityGPerKwh: (intensities.byHour.get(hour.getTime()) as { gPerKwh: number }).gPerKwh,
-    })),
-    factors,
+  await meterCluster(
+    client,
+    { profile, source, window: fetchWindow, matchers, intensities },
+    (priced) => {
+      for (const hour of priced) {
+        const share = hourShareInWindow(hour.row.hourStart, window, now);
+        if (share <= 0) continue;
+        if (share < 1) prorated = true;
+        entities.add(hour.row.entityId);
+        for (const reason of hour.row.estimationReasons) reasons.add(reason);
+        addToFootprintTotal(total, hour.usage, hour.footprint, share);
+      }
+    },
   );
   return {
     cluster,
     source,
     entityCount: entities.size,
-    footprint,
-    currency: factors.cost.currency,
+    footprint: hoursFootprintOf(total, reasons),
+    currency: profile.factors.cost.currency,
     intensityProvider: intensities.provider,
     intensityRegion: intensities.region,
-    reasons: intensities.reasons,
+    reasons: [...reasons].sort(),
     prorated,
   };
 }
@@ -180,15 +162,26 @@ export async function measureLive(
 ): Promise<Measurement> {
   const now = context.now();
   const clusters = selectClusters(settings, options.selection.cluster);
+  const ledger = cacheLedger(context, settings);
   const parts: Array<ClusterMeasurement & { prorated: boolean }> = [];
   const spinner = context.io.spinner('Measuring usage from Prometheus…');
   try {
     for (const cluster of clusters) {
       spinner.update(`Measuring ${cluster.name}…`);
-      parts.push(await measureCluster(context, settings, cluster, options, window, now));
+      const part = await measureCluster(context, settings, cluster, options, window, now, ledger);
+      if (part !== null) parts.push(part);
     }
   } finally {
     spinner.stop();
+  }
+  const kind = selectionKind(options.selection);
+  if (parts.length === 0 && kind !== null) {
+    throw new UsageError(
+      `no selected cluster is accounted as ${kind === 'pods' ? 'pods' : 'workspaces'}, which ${kind === 'pods' ? '--namespace' : '--project/--owner'} selects`,
+      {
+        hint: 'Check the clusters\' "source" (carbonctl clusters shows each decision), or pick the scope that fits them.',
+      },
+    );
   }
   const currencies = [...new Set(parts.map((part) => part.currency))];
   if (currencies.length > 1) {
@@ -229,36 +222,39 @@ export async function measureOffline(
     options.selection.cluster === undefined
       ? undefined
       : selectClusters(settings, options.selection.cluster)[0];
-  const factors = methodologyFactors(settings, cluster);
-  const hour = new Date(Math.floor(context.now().getTime() / HOUR_MS) * HOUR_MS);
-  const intensities = await hourlyIntensities(
-    context,
-    settings,
-    cluster,
-    [hour],
+  const profile = clusterProfile(settings, cluster);
+  const now = context.now();
+  const hourMs = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const intensities = await resolveHourlyIntensities(
+    {
+      http: () => context.http(),
+      now,
+      cache: cacheLedger(context, settings),
+      warn: (message) => context.io.warn(message),
+    },
+    profile,
+    { from: new Date(hourMs), to: new Date(hourMs + HOUR_MS) },
     options.intensity,
   );
-  const footprint = footprintOfHours(
-    [
-      {
-        hourStart: hour,
-        activity: {
-          busySeconds: offline.busySeconds,
-          idleSeconds: offline.idleSeconds,
-          memoryGiBHours: 0,
-        },
-        intensityGPerKwh: (intensities.byHour.get(hour.getTime()) as { gPerKwh: number }).gPerKwh,
-      },
-    ],
-    factors,
+  const intensity = intensities.at(hourMs);
+  const activity = {
+    busySeconds: offline.busySeconds,
+    idleSeconds: offline.idleSeconds,
+    memoryGiBHours: 0,
+  };
+  const total = emptyFootprintTotal();
+  addToFootprintTotal(
+    total,
+    activity,
+    computeFootprint(activity, intensity.gPerKwh, profile.factors),
   );
   return {
-    footprint,
-    currency: factors.cost.currency,
+    footprint: hoursFootprintOf(total, intensity.reasons),
+    currency: profile.factors.cost.currency,
     clusters: [],
     entityCount: null,
     missingData: false,
     intensityProviders: [intensities.provider],
-    reasons: intensities.reasons,
+    reasons: intensity.reasons,
   };
 }

@@ -2,7 +2,7 @@
 import { computeFootprint } from '../../core/methodology.js';
 import { topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
 import type { Context } from '../../context.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { clusterProfile } from '../../accounting/profile.js';
 import type { Settings } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
@@ -81,7 +81,7 @@ export async function run(
   settings: Settings,
   context: Context,
 ): Promise<CalculateData> {
-  const factors = methodologyFactors(settings);
+  const factors = clusterProfile(settings).factors;
   let figure: IntensityFigure | null = null;
   if (!options.energyOnly && options.intensityGPerKwh === null) {
     figure = await intensityAt(context, settings, options.at);
@@ -97,9 +97,7 @@ export async function run(
     intensity,
     factors,
   );
-  const reasons = [...footprint.estimationReasons];
-  if (figure && figure.kind !== 'actual' && figure.kind !== 'fixed')
-    reasons.push(`intensity_${figure.kind === 'static' ? 'static_annual' : figure.kind}`);
+  const reasons = [...footprint.estimationReasons, ...(figure?.reasons ?? [])];
   const equivalencies: CalculateData['equivalencies'] = {};
   if (!options.energyOnly) {
     for (const { key, ...rest } of topEquivalencies(

@@ -15,10 +15,15 @@
  * every request it reports.
  */
 import type { Context } from '../../context.js';
-import { methodologyFactors } from '../../config/factors.js';
+import type { IntensityRequest } from '../../accounting/intensity.js';
+import { resolveHourlyIntensities } from '../../accounting/intensity.js';
+import { cacheLedger } from '../../accounting/ledger.js';
+import { meterCluster } from '../../accounting/meter.js';
+import { clusterProfile } from '../../accounting/profile.js';
+import { decideSource } from '../../accounting/source.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
-  clusterRunRate,
+  runRateOf,
   countPodsAndWorkloads,
   isStale,
   sharePercent,
@@ -37,7 +42,7 @@ import {
   selector,
   type MatcherText,
 } from '../../providers/prometheus/promql.js';
-import { hourlyIntensities, type IntensityRequest } from '../budget/intensity.js';
+import { addToFootprintTotal, emptyFootprintTotal } from '../../core/methodology.js';
 import { createPrometheusClient } from '../shared/prometheus.js';
 
 const HOUR_MS = 3_600_000;
@@ -55,7 +60,11 @@ export interface ClusterInventory {
     provider: string;
     region: string | null;
     environment: string;
-    status: 'active' | 'stale';
+    status: 'active' | 'stale' | 'failed';
+    /** Why the cluster could not be read (status `failed`), else null. */
+    error: string | null;
+    /** The source the cluster is accounted as (stored decision, config, or the run-rate hour's data). */
+    source: 'nodes' | 'pods' | null;
     is_stale: boolean;
     /** Newest sample of the cluster's metrics (ISO), null when none in the last 7 days. */
     last_sample_at: string | null;
@@ -85,6 +94,8 @@ export interface ClusterInventory {
   };
   cost: { hourly: number | null; monthly: number | null; currency: string };
   carbon: {
+    /** The hour the run rate was metered over (the last complete hour before `evaluated_at`). */
+    run_rate_window: { from: string; to: string } | null;
     hourly_co2e_g: number | null;
     monthly_co2e_kg: number | null;
     hourly_energy_kwh: number | null;
@@ -129,6 +140,60 @@ async function newestSample(
   );
 }
 
+/** The entry of a cluster whose Prometheus could not be read (listed, with the error, exit 3 at the end). */
+export function failedInventory(
+  cluster: ClusterSettings,
+  currency: string,
+  error: string,
+): ClusterInventory {
+  return {
+    id: cluster.name,
+    kind: 'Cluster',
+    metadata: {
+      name: cluster.name,
+      provider: cluster.provider,
+      region: cluster.region,
+      environment: cluster.environment,
+      status: 'failed',
+      error,
+      source: null,
+      is_stale: false,
+      last_sample_at: null,
+      staleness_seconds: null,
+      evaluated_at: null,
+      prometheus_url: redactUrl(cluster.prometheus.url),
+      capacity_source: null,
+      kubernetes: false,
+      node_count: null,
+      namespace_count: null,
+      workload_count: null,
+      pod_count: null,
+    },
+    capacity: { cpu_cores: null, memory_bytes: null, pods: null },
+    utilization: {
+      cpu_requested_cores: null,
+      cpu_used_cores: null,
+      memory_requested_bytes: null,
+      memory_used_bytes: null,
+      cpu_requested_percent: null,
+      cpu_used_percent: null,
+      memory_requested_percent: null,
+      memory_used_percent: null,
+    },
+    cost: { hourly: null, monthly: null, currency },
+    carbon: {
+      run_rate_window: null,
+      hourly_co2e_g: null,
+      monthly_co2e_kg: null,
+      hourly_energy_kwh: null,
+      intensity_g_per_kwh: null,
+      intensity_provider: null,
+      is_estimated: false,
+      estimation_reasons: [],
+    },
+  };
+}
+
 /** Queries one cluster's Prometheus and assembles its inventory. */
 export async function clusterInventory(
   context: Context,
@@ -162,7 +227,7 @@ export async function clusterInventory(
   const stale = isStale(lastSampleAt, now, STALE_AFTER_SECONDS);
   const at = lastSampleAt === null ? null : stale ? lastSampleAt : now;
 
-  const power = { ...settings.power, ...(cluster.power ?? {}) };
+  const profile = clusterProfile(settings, cluster);
   const rateRange = rangeMs(Math.max(300, 4 * cluster.prometheus.scrapeIntervalSeconds) * 1000);
   const query = (text: string): Promise<VectorSample[]> =>
     at === null ? Promise.resolve([]) : client.vectorQuery(text, at);
@@ -196,7 +261,7 @@ export async function clusterInventory(
     ),
     query(`count(count by (${hostLabel}) (${nodeCpu}))`),
     query(
-      `sum(rate(${selector('node_cpu_seconds_total', [...nodeMatchers, matcher('mode', '!~', anyOfRegex(power.idleModes))])}[${rateRange}]))`,
+      `sum(rate(${selector('node_cpu_seconds_total', [...nodeMatchers, matcher('mode', '!~', anyOfRegex(profile.idleModes))])}[${rateRange}]))`,
     ),
     query(`sum(rate(${containerCpu}[${rateRange}]))`),
     query(`sum(${selector('container_memory_working_set_bytes', containerMatchers)})`),
@@ -247,9 +312,11 @@ export async function clusterInventory(
   }
   const nodeCount = hasKsm ? first(ksmNodes) : first(nodeHosts);
 
-  // Run rate at the intensity of the hour being described.
-  const factors = methodologyFactors(settings, cluster);
+  // Run rate: the last complete hour before the instant described, metered and priced by the
+  // same pipeline as `track` (so it equals the ledger's figures for that hour), × 730 a month.
+  const factors = profile.factors;
   let carbon: ClusterInventory['carbon'] = {
+    run_rate_window: null,
     hourly_co2e_g: null,
     monthly_co2e_kg: null,
     hourly_energy_kwh: null,
@@ -263,42 +330,53 @@ export async function clusterInventory(
     monthly: null,
     currency: factors.cost.currency,
   };
-  if (at !== null && cpuCores !== null) {
-    const hour = new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
-    const series = await hourlyIntensities(context, settings, cluster, [hour], intensity);
-    const hourIntensity = series.byHour.get(hour.getTime());
-    if (hourIntensity !== undefined) {
-      const rate = clusterRunRate(
-        { cpuCores, usedCores: usedCores ?? 0, memoryBytes },
-        hourIntensity.gPerKwh,
-        factors,
-      );
-      const reasons = [
-        ...new Set([
-          ...series.reasons,
-          ...rate.estimationReasons,
-          ...(usedCores === null ? ['cpu_usage_missing'] : []),
-        ]),
-      ].sort();
-      carbon = {
-        hourly_co2e_g: rate.co2eGramsPerHour,
-        monthly_co2e_kg: rate.co2eKgPerMonth,
-        hourly_energy_kwh: rate.energyKwhPerHour,
-        intensity_g_per_kwh: hourIntensity.gPerKwh,
-        intensity_provider: series.provider,
-        is_estimated: reasons.length > 0,
-        estimation_reasons: reasons,
-      };
-      cost = {
-        hourly: rate.costPerHour,
-        monthly: rate.costPerMonth,
-        currency: factors.cost.currency,
-      };
-    }
-  } else if (at !== null) {
-    context.io.warn(
-      `cluster ${cluster.name}: no capacity metrics (kube_node_status_allocatable or node_cpu_seconds_total) at ${at.toISOString()}`,
+  let source: 'nodes' | 'pods' | null = null;
+  if (at !== null) {
+    const hourEnd = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
+    const window = { from: new Date(hourEnd - HOUR_MS), to: new Date(hourEnd) };
+    const ledger = cacheLedger(context, settings);
+    source = (
+      await decideSource(
+        { client, store: ledger, persist: false, now, notice: (m) => context.io.notice(m) },
+        profile,
+        window,
+      )
+    ).source;
+    const intensities = await resolveHourlyIntensities(
+      { http: () => context.http(), now, cache: ledger, warn: (m) => context.io.warn(m) },
+      profile,
+      window,
+      intensity,
     );
+    const total = emptyFootprintTotal();
+    const reasons = new Set<string>();
+    await meterCluster(client, { profile, source, window, intensities }, (priced) => {
+      for (const hour of priced) {
+        addToFootprintTotal(total, hour.usage, hour.footprint);
+        for (const reason of hour.row.estimationReasons) reasons.add(reason);
+      }
+    });
+    const rate = runRateOf(total, 1);
+    const estimationReasons = [...reasons].sort();
+    carbon = {
+      run_rate_window: { from: window.from.toISOString(), to: window.to.toISOString() },
+      hourly_co2e_g: rate.co2eGramsPerHour,
+      monthly_co2e_kg: rate.co2eKgPerMonth,
+      hourly_energy_kwh: rate.energyKwhPerHour,
+      intensity_g_per_kwh: rate.intensityGPerKwh,
+      intensity_provider: intensities.provider,
+      is_estimated: estimationReasons.length > 0,
+      estimation_reasons: estimationReasons,
+    };
+    cost = {
+      hourly: rate.costPerHour,
+      monthly: rate.costPerMonth,
+      currency: factors.cost.currency,
+    };
+    if (cpuCores === null)
+      context.io.warn(
+        `cluster ${cluster.name}: no capacity metrics (kube_node_status_allocatable or node_cpu_seconds_total) at ${at.toISOString()}`,
+      );
   } else {
     context.io.warn(
       `cluster ${cluster.name}: no samples of kube_node_status_allocatable, container_cpu_usage_seconds_total or node_cpu_seconds_total in the last ${STALE_LOOKBACK}`,
@@ -314,6 +392,8 @@ export async function clusterInventory(
       region: cluster.region,
       environment: cluster.environment,
       status: stale ? 'stale' : 'active',
+      error: null,
+      source,
       is_stale: stale,
       last_sample_at: lastSampleAt?.toISOString() ?? null,
       staleness_seconds:

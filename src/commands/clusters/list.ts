@@ -13,7 +13,9 @@ import { optionalString, parseFlag } from '../parse.js';
 import { clusterFlag, resolvePrometheusSettings, selectClusters } from '../shared/prometheus.js';
 import type { Invocation } from '../spec.js';
 import { CLUSTERS_LIST_OPTIONS } from './index.js';
-import { clusterInventory, type ClusterInventory } from './inventory.js';
+import { clusterInventory, failedInventory, type ClusterInventory } from './inventory.js';
+import { failedClusters, forEachCluster, type ClusterOutcome } from '../../accounting/clusters.js';
+import { clusterProfile } from '../../accounting/profile.js';
 
 /** The states a cluster can be in (SPEC §10 `--status`). */
 export const CLUSTER_STATUSES = ['active', 'stale'] as const;
@@ -28,7 +30,9 @@ const BYTES_PER_GIB = 1024 ** 3;
 
 /** The inventory as a table (also the CSV): one row per cluster, units in the headers. */
 export function clustersTable(clusters: readonly ClusterInventory[]): TableData {
-  const currency = clusters[0]?.cost.currency ?? 'USD';
+  const currencies = [...new Set(clusters.map((c) => c.cost.currency))];
+  // Money is shown per currency: one header unit when all agree, else a currency column.
+  const currency = currencies.length === 1 ? currencies[0] : null;
   return {
     columns: [
       { key: 'name', header: 'Cluster' },
@@ -43,7 +47,12 @@ export function clustersTable(clusters: readonly ClusterInventory[]): TableData 
       { key: 'memoryUsed', header: 'Memory used', kind: 'percent' },
       { key: 'pods', header: 'Pods', kind: 'number' },
       { key: 'workloads', header: 'Workloads', kind: 'number' },
-      { key: 'costHourly', header: `Cost (${currency}/h)`, kind: 'number' },
+      {
+        key: 'costHourly',
+        header: currency === null ? 'Cost/h' : `Cost (${currency}/h)`,
+        kind: 'number',
+      },
+      ...(currency === null ? [{ key: 'currency', header: 'Currency' }] : []),
       { key: 'co2Hourly', header: 'gCO2e/h', kind: 'number' },
       { key: 'lastSample', header: 'Last sample' },
     ],
@@ -61,6 +70,7 @@ export function clustersTable(clusters: readonly ClusterInventory[]): TableData 
       pods: c.metadata.pod_count,
       workloads: c.metadata.workload_count,
       costHourly: c.cost.hourly,
+      currency: c.cost.currency,
       co2Hourly: c.carbon.hourly_co2e_g,
       lastSample: c.metadata.last_sample_at,
     })),
@@ -114,22 +124,38 @@ export async function execute(invocation: Invocation, context: Context): Promise
     allowEstimates: opts.allowEstimates === true,
   };
   const spinner = context.io.spinner('Querying clusters…');
-  let inventories: ClusterInventory[];
+  let outcomes: Array<ClusterOutcome<ClusterInventory>>;
   try {
-    inventories = await Promise.all(
-      selected.map((cluster) => clusterInventory(context, settings, cluster, intensity)),
+    // One dead cluster is listed as failed (and exits 3 at the end); the others are still shown.
+    outcomes = await forEachCluster(
+      selected,
+      (message) => context.io.warn(message),
+      (cluster) => clusterInventory(context, settings, cluster, intensity),
     );
   } finally {
     spinner.stop();
   }
+  const inventories = outcomes.map((outcome) =>
+    outcome.ok
+      ? outcome.value
+      : failedInventory(
+          outcome.cluster,
+          clusterProfile(settings, outcome.cluster).factors.cost.currency,
+          outcome.error.message,
+        ),
+  );
+  const failure = failedClusters(outcomes);
   const shown = inventories.filter(
     (inventory) =>
-      statuses === null || (statuses as readonly string[]).includes(inventory.metadata.status),
+      statuses === null ||
+      inventory.metadata.status === 'failed' ||
+      (statuses as readonly string[]).includes(inventory.metadata.status),
   );
   if (shown.length === 0) context.io.notice('no configured cluster matches the filters');
   const data: ClustersListData = { data: shown, meta: { total: shown.length } };
   return {
     data,
+    ...(failure ? { failure } : {}),
     human: () => [{ table: clustersTable(shown) }],
     csv: () => clustersTable(shown),
   };

@@ -1,6 +1,6 @@
 /** `carbonctl history`: busy and idle energy or emissions per hour/day/month, bucketed in the reporting zone. */
 import type { Context } from '../../context.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { clusterProfile } from '../../accounting/profile.js';
 import {
   bucketOf,
   enumerateBuckets,
@@ -167,7 +167,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
     zone,
     dataType: (invocation.opts.data as DataType | undefined) ?? 'carbon',
     filter: ledgerFilterFrom(invocation.opts),
-    power: methodologyFactors(settings).power,
+    power: clusterProfile(settings).factors.power,
   });
   const total = (values: number[]): number => values.reduce((sum, value) => sum + value, 0);
   if (total(data.busy) + total(data.idle) === 0) {

@@ -8,8 +8,18 @@
  */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { failedClusters, forEachCluster, outcomeStatus } from '../../accounting/clusters.js';
+import { resolveHourlyIntensities } from '../../accounting/intensity.js';
+import { cacheLedger } from '../../accounting/ledger.js';
+import { meterCluster } from '../../accounting/meter.js';
+import { clusterProfile, type ClusterProfile } from '../../accounting/profile.js';
+import { decideSource } from '../../accounting/source.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
+import {
+  addToFootprintTotal,
+  emptyFootprintTotal,
+  type FootprintTotal,
+} from '../../core/methodology.js';
 import type { RecommendationFinding } from '../../core/recommendation-model.js';
 import {
   generateFindings,
@@ -28,7 +38,9 @@ import {
   TZ_OPTION,
   type OptionSpec,
 } from '../options.js';
-import { hourlyIntensities } from '../budget/intensity.js';
+import { coveringHours } from '../../core/budget.js';
+import type { DataSourceError } from '../../errors.js';
+import type { Ledger } from '../../store/types.js';
 import {
   clusterFlag,
   createPrometheusClient,
@@ -60,12 +72,36 @@ export interface CollectRequest {
   allowEstimates?: boolean;
 }
 
+/**
+ * What the window cost as `track` accounts it (the same meter): the baseline the findings'
+ * savings are measured against.
+ */
+export interface ClusterBaseline {
+  cluster: string;
+  source: UsageSource;
+  status: 'ok' | 'failed';
+  error: string | null;
+  /** Entities (hosts, pods) with usage in the window. */
+  entity_count: number;
+  energy_kwh: number;
+  co2e_g: number;
+  cost: number;
+  currency: string;
+}
+
 /** The findings of every analysed cluster, and what was analysed. */
 export interface CollectResult {
   findings: RecommendationFinding[];
-  /** Names of the clusters analysed (so the lifecycle can mark their lapsed findings stale). */
+  /**
+   * Clusters analysed with data (so the lifecycle can mark their lapsed findings stale); a
+   * cluster without data in the window, or whose Prometheus failed, is not: its findings stay.
+   */
   clusters: string[];
+  /** Per cluster: status and baseline footprint of the window. */
+  baselines: ClusterBaseline[];
   window: { from: Date; to: Date };
+  /** Exit 3 naming the clusters that failed, after the others were analysed. */
+  failure: DataSourceError | undefined;
 }
 
 /** Runs the engine over the selected clusters for the window. */
@@ -88,83 +124,172 @@ export async function collectFindings(
     );
   }
   const clusters = selectClusters(settings, clusterName);
+  const ledger = cacheLedger(context, settings);
+  const outcomes = await forEachCluster(
+    clusters,
+    (message) => context.io.warn(message),
+    (cluster) =>
+      clusterFindings(context, settings, cluster, window, request.allowEstimates === true, ledger),
+  );
   const findings: RecommendationFinding[] = [];
-  for (const cluster of clusters) {
-    findings.push(
-      ...(await clusterFindings(
-        context,
-        settings,
-        cluster,
-        window,
-        request.allowEstimates === true,
-      )),
-    );
+  const analysed: string[] = [];
+  const baselines: ClusterBaseline[] = [];
+  for (const outcome of outcomes) {
+    const profile = clusterProfile(settings, outcome.cluster);
+    if (outcome.ok) {
+      findings.push(...outcome.value.findings);
+      if (outcome.value.hasData) analysed.push(outcome.cluster.name);
+    }
+    const total = outcome.ok ? outcome.value.baseline : emptyFootprintTotal();
+    baselines.push({
+      cluster: outcome.cluster.name,
+      source: outcome.ok
+        ? outcome.value.source
+        : profile.configuredSource === 'pods'
+          ? 'pods'
+          : 'nodes',
+      ...outcomeStatus(outcome),
+      entity_count: outcome.ok ? outcome.value.entityCount : 0,
+      energy_kwh: total.energyKwh,
+      co2e_g: total.totalGrams,
+      cost: total.cost,
+      currency: profile.factors.cost.currency,
+    });
   }
-  return { findings: sortFindings(findings), clusters: clusters.map((c) => c.name), window };
+  return {
+    findings: sortFindings(findings),
+    clusters: analysed,
+    baselines,
+    window,
+    failure: failedClusters(outcomes),
+  };
 }
 
-/** The findings of one cluster. */
+/** One cluster's findings, its metered baseline, and whether it had any data in the window. */
 async function clusterFindings(
   context: Context,
   settings: Settings,
   cluster: ClusterSettings,
   window: { from: Date; to: Date },
   allowEstimates: boolean,
-): Promise<RecommendationFinding[]> {
+  ledger: Ledger | null,
+): Promise<{
+  findings: RecommendationFinding[];
+  baseline: FootprintTotal;
+  source: UsageSource;
+  entityCount: number;
+  hasData: boolean;
+}> {
+  const profile = clusterProfile(settings, cluster);
   const client = await createPrometheusClient(context, cluster);
-  const stats = await clusterStats(client, settings, cluster, window);
+  const now = context.now();
+  const hours = coveringHours(window);
+  const { source } = await decideSource(
+    { client, store: ledger, persist: ledger !== null, now, notice: (m) => context.io.notice(m) },
+    profile,
+    hours,
+  );
+  const intensities = await resolveHourlyIntensities(
+    { http: () => context.http(), now, cache: ledger, warn: (m) => context.io.warn(m) },
+    profile,
+    hours,
+    { givenGPerKwh: null, allowEstimates },
+  );
+  // The baseline: the window metered and priced as `track` accounts it.
+  const baseline = emptyFootprintTotal();
+  const perEntity = new Map<string, { busySeconds: number; idleSeconds: number }>();
+  await meterCluster(client, { profile, source, window: hours, intensities }, (priced) => {
+    for (const hour of priced) {
+      addToFootprintTotal(baseline, hour.usage, hour.footprint);
+      const entity = perEntity.get(hour.row.entityId) ?? { busySeconds: 0, idleSeconds: 0 };
+      entity.busySeconds += hour.usage.busySeconds;
+      entity.idleSeconds += hour.usage.idleSeconds;
+      perEntity.set(hour.row.entityId, entity);
+    }
+  });
+  const stats = await clusterStats(client, profile, settings, source, window, perEntity);
+  const empty = { baseline, source, entityCount: perEntity.size };
   if (stats.workloads.length === 0 && stats.hosts.length === 0 && stats.batch.length === 0) {
     context.io.notice(
-      `${cluster.name}: no workloads or workspaces with samples between ${window.from.toISOString()} and ${window.to.toISOString()}`,
+      `${cluster.name}: no workloads or workspaces with samples between ${window.from.toISOString()} and ${window.to.toISOString()}; its recommendations are left as they are`,
     );
-    return [];
+    return { findings: [], hasData: false, ...empty };
   }
-  const intensities = await hourlyIntensities(context, settings, cluster, hoursOf(window), {
-    givenGPerKwh: null,
-    allowEstimates,
-  });
   const hourly = new Map<number, number>();
-  for (const [hourMs, value] of intensities.byHour) hourly.set(hourMs, value.gPerKwh);
+  for (let hour = hours.from.getTime(); hour < hours.to.getTime(); hour += HOUR_MS) {
+    try {
+      hourly.set(hour, intensities.at(hour).gPerKwh);
+    } catch (error) {
+      // Hours without usage need no intensity; the meter already refused hours that do.
+      if (perEntity.size === 0) throw error;
+    }
+  }
   const mean = meanIntensity(hourly);
-  if (mean === null) return [];
-  return generateFindings(
-    {
-      cluster: cluster.name,
-      window,
-      rules: settings.recommendations,
-      factors: methodologyFactors(settings, cluster),
-      meanIntensityGPerKwh: mean,
-      hourlyIntensityGPerKwh: hourly,
-    },
-    stats,
-  );
+  if (mean === null) return { findings: [], hasData: true, ...empty };
+  return {
+    findings: generateFindings(
+      {
+        cluster: cluster.name,
+        window,
+        rules: settings.recommendations,
+        factors: profile.factors,
+        meanIntensityGPerKwh: mean,
+        hourlyIntensityGPerKwh: hourly,
+      },
+      stats,
+    ),
+    hasData: true,
+    ...empty,
+  };
 }
 
-/** Statistics from the cluster's source: workspaces (node_exporter) or pods. */
+/**
+ * Statistics from the cluster's source: workspaces (node_exporter) or pods. A host's busy and
+ * idle core-seconds are the metered ones (the same numbers `track` books), not a second query.
+ */
 async function clusterStats(
   client: PrometheusClient,
+  profile: ClusterProfile,
   settings: Settings,
-  cluster: ClusterSettings,
+  source: UsageSource,
   window: { from: Date; to: Date },
+  metered: ReadonlyMap<string, { busySeconds: number; idleSeconds: number }>,
 ): Promise<ClusterUsageStats> {
-  const { detectSource } = await import('../../providers/prometheus/usage.js');
   const { fetchHostStats, fetchWorkloadStats } =
     await import('../../providers/prometheus/recommendations.js');
-  const source: UsageSource =
-    cluster.source === 'auto' ? await detectSource(client, { at: window.to }) : cluster.source;
   const common = {
     from: window.from,
     to: window.to,
-    scrapeIntervalSeconds: cluster.prometheus.scrapeIntervalSeconds,
+    scrapeIntervalSeconds: profile.scrapeIntervalSeconds,
   };
   if (source === 'nodes') {
+    const cluster = profile.cluster;
     const hosts = await fetchHostStats(client, {
       ...common,
-      hostLabel: cluster.workspaces.hostLabel,
-      selector: cluster.workspaces.selector,
-      idleModes: cluster.power?.idleModes ?? settings.power.idleModes,
+      hostLabel: cluster?.workspaces.hostLabel ?? 'instance',
+      selector: cluster?.workspaces.selector ?? '',
+      idleModes: profile.idleModes,
     });
-    return { workloads: [], hosts, batch: [] };
+    const windowHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
+    return {
+      workloads: [],
+      hosts: hosts.flatMap((host) => {
+        const usage = metered.get(host.host);
+        if (usage === undefined) return [];
+        return [
+          {
+            ...host,
+            busySeconds: usage.busySeconds,
+            idleSeconds: usage.idleSeconds,
+            observedHours: Math.min(
+              windowHours,
+              (usage.busySeconds + usage.idleSeconds) / host.cores / 3600,
+            ),
+          },
+        ];
+      }),
+      batch: [],
+    };
   }
   const pods = await fetchWorkloadStats(client, {
     ...common,
@@ -172,12 +297,4 @@ async function clusterStats(
     memoryPercentile: settings.recommendations.memoryPercentile,
   });
   return { workloads: pods.workloads, hosts: [], batch: pods.batch };
-}
-
-/** Start of every UTC hour that overlaps `[from, to)`. */
-function hoursOf(window: { from: Date; to: Date }): Date[] {
-  const hours: Date[] = [];
-  const first = Math.floor(window.from.getTime() / HOUR_MS) * HOUR_MS;
-  for (let hour = first; hour < window.to.getTime(); hour += HOUR_MS) hours.push(new Date(hour));
-  return hours;
 }

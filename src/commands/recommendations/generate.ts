@@ -16,11 +16,15 @@ import { asUsage } from '../shared/ledger.js';
 import type { Invocation } from '../spec.js';
 import { openWriteLedger, recommendationSettings } from './common.js';
 import { RECOMMENDATIONS_GENERATE_OPTIONS } from './index.js';
+import type { ClusterBaseline } from './collect.js';
 
 /** The JSON of `recommendations generate`. */
 export interface GenerateData extends SyncCounts {
   window: { from: string; to: string };
+  /** Clusters analysed with data in the window (their lapsed findings may turn stale). */
   clusters: string[];
+  /** Per selected cluster: status and the window's metered baseline (as `track` accounts it). */
+  baselines: ClusterBaseline[];
   findings: number;
   /** Active recommendations in the ledger after this generation (all clusters). */
   active: number;
@@ -71,7 +75,7 @@ export async function generateRecommendations(
   context: Context,
   invocation: Invocation,
   settings: Settings,
-): Promise<GenerateData> {
+): Promise<GenerateData & { failure?: Error }> {
   const now = context.now();
   const window = analysisWindow(invocation.opts, now, settings);
   const cluster = optionalString(invocation.opts, 'cluster');
@@ -100,9 +104,11 @@ export async function generateRecommendations(
       to: collected.window.to.toISOString(),
     },
     clusters: collected.clusters,
+    baselines: collected.baselines,
     findings: collected.findings.length,
     ...counts,
     active,
+    ...(collected.failure ? { failure: collected.failure } : {}),
   };
 }
 
@@ -124,6 +130,10 @@ export async function execute(invocation: Invocation, context: Context): Promise
     invocation,
     RECOMMENDATIONS_GENERATE_OPTIONS,
   );
-  const data = await generateRecommendations(context, invocation, settings);
-  return { data, human: () => [{ text: describeGeneration(data, settings.timezone) }] };
+  const { failure, ...data } = await generateRecommendations(context, invocation, settings);
+  return {
+    data,
+    ...(failure ? { failure } : {}),
+    human: () => [{ text: describeGeneration(data, settings.timezone) }],
+  };
 }

@@ -73,9 +73,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
   // Validate every filter before anything slow (a --refresh against Prometheus) happens.
   const query = listQueryFrom(invocation.opts);
   const settings = await recommendationSettings(context, invocation, RECOMMENDATIONS_LIST_OPTIONS);
+  let refreshFailure: Error | undefined;
   if (invocation.opts.refresh === true) {
     const generated = await generateRecommendations(context, invocation, settings);
     context.io.info(describeGeneration(generated, settings.timezone).trimEnd());
+    // A failed cluster was reported; the list still shows what the ledger holds.
+    if (generated.failure) refreshFailure = generated.failure;
   }
   let data: RecommendationsListData;
   if (!ledgerExists(settings)) {
@@ -83,7 +86,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
       'there are no recommendations yet: run `carbonctl recommendations generate` first',
     );
     data = { data: [], meta: { total: 0 } };
-    return { data, human: () => [], csv: () => recommendationsTable([]) };
+    return {
+      data,
+      ...(refreshFailure ? { failure: refreshFailure } : {}),
+      human: () => [],
+      csv: () => recommendationsTable([]),
+    };
   }
   const ledger = openRecommendationReader(context, settings);
   const { recommendations, total } = ledger.recommendations.list(query);
@@ -91,6 +99,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
   data = { data: recommendations.map(recommendationJson), meta: { total } };
   return {
     data,
+    ...(refreshFailure ? { failure: refreshFailure } : {}),
     human: () => {
       const blocks: Array<{ table: ReturnType<typeof recommendationsTable> } | { text: string }> =
         [];

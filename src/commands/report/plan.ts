@@ -5,7 +5,7 @@
  * large the ledger grows.
  */
 import type { Settings } from '../../config/schema.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { clusterProfile } from '../../accounting/profile.js';
 import {
   enumerateBuckets,
   formatOffsetIso,
@@ -340,13 +340,30 @@ function emissionFactorSource(provider: string, region: string): Record<string, 
   }
 }
 
-/** What the market-based factor(s) of the exported rows mean. */
-function marketFactorNote(values: ReadonlyArray<number | null>): string {
+/**
+ * How market-based Scope 2 of the exported rows was derived (SPEC §2): `location_grid_average`
+ * (no contractual instrument: the last step of the GHG Protocol Scope 2 hierarchy, a factor
+ * choice and not an estimate), `contractual_factor`, or `mixed`; and a sentence saying so.
+ */
+function marketFactorBasis(values: ReadonlyArray<number | null>): {
+  basis: 'location_grid_average' | 'contractual_factor' | 'mixed';
+  note: string;
+} {
   const missing = values.filter((value) => value === null).length;
   if (missing === values.length)
-    return 'no supplier / residual-mix factor configured: market-based Scope 2 equals location-based and rows are flagged market_factor_missing';
-  if (missing === 0) return 'user-supplied contractual instrument data (scope2.marketFactor)';
-  return 'user-supplied contractual instrument data (scope2.marketFactor) for some rows; the others had none, so their market-based Scope 2 equals location-based and they are flagged market_factor_missing';
+    return {
+      basis: 'location_grid_average',
+      note: 'no supplier / residual-mix factor configured: market-based Scope 2 uses the location-based grid average (GHG Protocol Scope 2 hierarchy, last step); a factor choice, not an estimate',
+    };
+  if (missing === 0)
+    return {
+      basis: 'contractual_factor',
+      note: 'user-supplied contractual instrument data (scope2.marketFactor)',
+    };
+  return {
+    basis: 'mixed',
+    note: 'user-supplied contractual instrument data (scope2.marketFactor) for some rows; the others had none and use the location-based grid average',
+  };
 }
 
 /**
@@ -369,9 +386,9 @@ export function buildMetadata(
 ): Record<string, unknown> {
   const { plan, overall } = prepared;
   const settings = plan.settings;
-  const factors = methodologyFactors(settings);
+  const factors = clusterProfile(settings).factors;
   const described = methodologyProvenance(provenance, settings);
-  const marketFactors = described.factor_sets.map((set) => set.market_factor_g_per_kwh);
+  const market = marketFactorBasis(described.factor_sets.map((set) => set.market_factor_g_per_kwh));
   const placeholders = pathPlaceholders(plan.range, plan.zone);
   return {
     tool: 'carbonctl',
@@ -404,9 +421,10 @@ export function buildMetadata(
       emission_factor_sources: described.sources.map((source) =>
         emissionFactorSource(source.provider, source.region),
       ),
+      scope2_market_basis: market.basis,
       market_factor: {
         g_per_kwh: described.market_factor_g_per_kwh,
-        note: marketFactorNote(marketFactors),
+        note: market.note,
       },
       embodied: {
         grams_per_core_hour: described.embodied_grams_per_core_hour,

@@ -12,7 +12,7 @@
  * watts went with which PUE and how much of the report each produced.
  */
 import type { Settings } from '../../config/schema.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { clusterProfile } from '../../accounting/profile.js';
 import { METHODOLOGY_VERSION } from '../../core/methodology.js';
 import { parseUkRegion, ukRegionLabel } from '../../providers/intensity/uk-region.js';
 import type { ProvenanceRow } from '../../store/types.js';
@@ -137,7 +137,7 @@ function configuredRegion(settings: Settings): string {
 
 /** The one factor set the configuration would produce: the fallback for an empty selection. */
 function factorSetFromSettings(settings: Settings): FactorSet {
-  const factors = methodologyFactors(settings);
+  const factors = clusterProfile(settings).factors;
   return {
     intensity_provider: settings.intensity.provider,
     intensity_kinds: [],

@@ -1,11 +1,12 @@
 /** Asking the configured provider for an intensity value, for commands that need one figure. */
 import type { Context } from '../../context.js';
-import type { Settings } from '../../config/schema.js';
-import type { ClusterSettings } from '../../config/schema.js';
-import type { IntensityProviderConfig } from '../../providers/intensity/index.js';
+import type { ClusterSettings, Settings } from '../../config/schema.js';
+import { resolveHourlyIntensities } from '../../accounting/intensity.js';
+import { cacheLedger } from '../../accounting/ledger.js';
+import { clusterProfile } from '../../accounting/profile.js';
 import type { IntensityProvider } from '../../core/ports.js';
-import { hourlyIntensity } from '../../core/intensity.js';
-import { DataSourceError } from '../../errors.js';
+
+const HOUR_MS = 3_600_000;
 
 /** An intensity figure and where it came from. */
 export interface IntensityFigure {
@@ -15,43 +16,32 @@ export interface IntensityFigure {
   kind: 'actual' | 'forecast' | 'static' | 'fixed';
   provider: string;
   region: string;
+  /** Why the figure is estimated (`intensity_forecast`, `intensity_static_annual`), if it is. */
+  reasons: string[];
 }
 
-/** The intensity provider configuration for a cluster (or the global one). */
-export function intensityConfig(
-  settings: Settings,
-  cluster?: ClusterSettings,
-): IntensityProviderConfig {
-  const intensity = { ...settings.intensity, ...(cluster?.intensity ?? {}) };
-  return {
-    provider: intensity.provider,
-    region: intensity.region ?? null,
-    zone: intensity.zone,
-    fixed: intensity.fixed ?? null,
-    url: intensity.url ?? null,
-    electricityMapsToken: intensity.token ?? null,
-    timeoutSeconds: 30,
-  };
-}
-
-/** Build the configured provider. */
+/** Build the configured provider (the cluster's, or the global one). */
 export async function intensityProvider(
   context: Context,
   settings: Settings,
   cluster?: ClusterSettings,
 ): Promise<IntensityProvider> {
   const { createIntensityProvider } = await import('../../providers/intensity/index.js');
-  return createIntensityProvider(intensityConfig(settings, cluster), await context.http());
+  return createIntensityProvider(clusterProfile(settings, cluster).intensity, await context.http());
 }
 
-/** The provider's value now, or for the hour containing `at`. */
+/**
+ * The provider's value now, or — with `at` — the value the accounting pipeline prices the hour
+ * containing `at` with (the same cache, fallback chain and flags as `track` and `budget check`).
+ */
 export async function intensityAt(
   context: Context,
   settings: Settings,
   at: Date | null,
+  options: { allowEstimates?: boolean } = {},
 ): Promise<IntensityFigure> {
-  const provider = await intensityProvider(context, settings);
   if (at === null) {
+    const provider = await intensityProvider(context, settings);
     const current = await provider.current(context.now());
     return {
       gPerKwh: current.intensityGPerKwh,
@@ -59,29 +49,29 @@ export async function intensityAt(
       provider: provider.name,
       region: provider.regionLabel,
       description: `${provider.name} ${current.kind} (${provider.regionLabel}) ${shortIso(current.from)}–${shortIso(current.to)}`,
+      reasons: current.kind === 'forecast' ? ['intensity_forecast'] : [],
     };
   }
-  const hourStart = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
-  const hourEnd = new Date(hourStart.getTime() + 3_600_000);
-  const slots = await provider.history(hourStart, hourEnd);
-  const hour = hourlyIntensity(slots, hourStart);
-  if (!hour) {
-    throw new DataSourceError(
-      provider.name,
-      `no intensity for the hour starting ${hourStart.toISOString()}`,
-      {
-        hint: 'Pick another --at time or give --intensity <g/kWh>.',
-      },
-    );
-  }
-  const kind =
-    provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : hour.kind;
+  const hourStart = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
+  const hours = await resolveHourlyIntensities(
+    {
+      http: () => context.http(),
+      now: context.now(),
+      cache: cacheLedger(context, settings),
+      warn: (message) => context.io.warn(message),
+    },
+    clusterProfile(settings),
+    { from: new Date(hourStart), to: new Date(hourStart + HOUR_MS) },
+    { givenGPerKwh: null, allowEstimates: options.allowEstimates ?? false },
+  );
+  const hour = hours.at(hourStart);
   return {
-    gPerKwh: hour.intensityGPerKwh,
-    kind,
-    provider: provider.name,
-    region: provider.regionLabel,
-    description: `${provider.name} ${kind} (${provider.regionLabel}) hour from ${shortIso(hourStart)}`,
+    gPerKwh: hour.gPerKwh,
+    kind: hour.kind,
+    provider: hours.provider,
+    region: hours.region,
+    description: `${hours.provider} ${hour.kind} (${hours.region}) hour from ${shortIso(new Date(hourStart))}`,
+    reasons: hour.reasons,
   };
 }
 

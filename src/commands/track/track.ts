@@ -4,27 +4,26 @@
  * the progress marker — so a re-run is idempotent and an interrupted run resumes.
  */
 import type { Context } from '../../context.js';
-import type { ClusterSettings, Settings } from '../../config/schema.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { failedClusters, forEachCluster, outcomeStatus } from '../../accounting/clusters.js';
+import { resolveHourlyIntensities } from '../../accounting/intensity.js';
+import { meterCluster, MeterQuality, type PricedHour } from '../../accounting/meter.js';
+import { clusterProfile } from '../../accounting/profile.js';
+import { decideSource } from '../../accounting/source.js';
 import {
-  computeFootprint,
-  METHODOLOGY_VERSION,
-  type Footprint,
-  type MethodologyFactors,
+  addToFootprintTotal,
+  emptyFootprintTotal,
+  type FootprintTotal,
 } from '../../core/methodology.js';
-import { hourlyIntensity } from '../../core/intensity.js';
-import type { IntensityKind, IntensitySlot } from '../../core/ports.js';
 import { parseDuration, parseTimeInput, subtractDuration } from '../../core/units.js';
 import type { EntityHourUsage, UsageSource } from '../../core/usage.js';
-import { DataSourceError, IncompleteDataError, UsageError } from '../../errors.js';
+import { IncompleteDataError, UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import type { TableData } from '../../output/table.js';
 import { openLedger } from '../../store/ledger.js';
-import type { Ledger, LedgerHourRow } from '../../store/types.js';
+import type { Ledger } from '../../store/types.js';
 import { settingOverrides } from '../options.js';
 import { optionalString, parseFlag } from '../parse.js';
 import type { Invocation } from '../spec.js';
-import { intensityConfig, intensityProvider } from '../shared/intensity.js';
 import {
   clusterFlag,
   createPrometheusClient,
@@ -111,184 +110,14 @@ export function trackWindow(
   return { from: lastTracked ?? new Date(lastComplete.getTime() - 24 * HOUR_MS), to: lastComplete };
 }
 
-/** Per-hour intensity with its provenance, following SPEC §2's fallback chain. */
-interface HourIntensity {
-  gPerKwh: number;
-  kind: IntensityKind;
-  reasons: string[];
-}
-
-/** Intensity for every hour of a window: provider actual → forecast → static annual average. */
-async function intensityByHour(
-  context: Context,
-  settings: Settings,
-  cluster: ClusterSettings,
-  ledger: Ledger | null,
-  window: { from: Date; to: Date },
-  allowEstimates: boolean,
-): Promise<{ at: (hour: Date) => HourIntensity; provider: string; region: string }> {
-  const config = intensityConfig(settings, cluster);
-  const provider = await intensityProvider(context, settings, cluster);
-  const regionKey = provider.regionLabel;
-  let slots: IntensitySlot[] =
-    ledger?.cachedIntensitySlots(provider.name, regionKey, window.from, window.to) ?? [];
-  const covered = (hour: Date): boolean => hourlyIntensity(slots, hour) !== null;
-  let missing = false;
-  for (let t = window.from.getTime(); t < window.to.getTime(); t += HOUR_MS) {
-    if (!covered(new Date(t))) {
-      missing = true;
-      break;
-    }
-  }
-  let providerError: unknown = null;
-  if (missing) {
-    try {
-      const fetched = await provider.history(window.from, window.to);
-      // Cache only finished slots with an actual value: forecasts get replaced by outturn later.
-      ledger?.cacheIntensitySlots(
-        provider.name,
-        regionKey,
-        fetched.filter((s) => s.actual !== null),
-        context.now(),
-      );
-      slots = mergeSlots(slots, fetched);
-    } catch (error) {
-      if (!(error instanceof DataSourceError) || !allowEstimates) throw error;
-      providerError = error;
-      context.io.warn(`${error.message}; using the static annual average (--allow-estimates)`);
-    }
-  }
-  const hourValue = (hour: Date) => (providerError === null ? hourlyIntensity(slots, hour) : null);
-  // The static annual average is looked up only when some hour has no provider value.
-  let fallback: { gPerKwh: number } | null = null;
-  for (let t = window.from.getTime(); t < window.to.getTime(); t += HOUR_MS) {
-    if (hourValue(new Date(t)) !== null) continue;
-    try {
-      const { lookupStaticIntensity } = await import('../../providers/intensity/static.js');
-      const zone = config.provider === 'uk' ? 'GB' : config.zone;
-      fallback = { gPerKwh: (await lookupStaticIntensity(zone)).intensityGPerKwh };
-    } catch {
-      fallback = null;
-    }
-    break;
-  }
-  const fixedKind: IntensityKind | null =
-    provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : null;
-  return {
-    provider: provider.name,
-    region: provider.regionLabel,
-    at: (hour) => {
-      const value = hourValue(hour);
-      if (value) {
-        const kind = fixedKind ?? value.kind;
-        return {
-          gPerKwh: value.intensityGPerKwh,
-          kind,
-          reasons:
-            kind === 'forecast'
-              ? ['intensity_forecast']
-              : kind === 'static'
-                ? ['intensity_static_annual']
-                : [],
-        };
-      }
-      if (fallback)
-        return { gPerKwh: fallback.gPerKwh, kind: 'static', reasons: ['intensity_static_annual'] };
-      throw new DataSourceError(
-        provider.name,
-        `no carbon intensity for the hour starting ${hour.toISOString()} and no static average for the zone`,
-        {
-          hint: 'Check the provider and zone, or configure provider "fixed" with a value.',
-        },
-      );
-    },
-  };
-}
-
-function mergeSlots(cached: IntensitySlot[], fetched: IntensitySlot[]): IntensitySlot[] {
-  const byFrom = new Map<number, IntensitySlot>();
-  for (const slot of [...cached, ...fetched]) byFrom.set(slot.from.getTime(), slot);
-  return [...byFrom.values()].sort((a, b) => a.from.getTime() - b.from.getTime());
-}
-
-/** An entity-hour priced with that hour's intensity: its ledger row and its footprint. */
-export function priceHour(
-  cluster: string,
-  usage: EntityHourUsage,
-  intensity: HourIntensity & { provider: string; region: string },
-  factors: MethodologyFactors,
-): { row: LedgerHourRow; footprint: Footprint } {
-  const footprint = computeFootprint(
-    {
-      busySeconds: usage.busySeconds,
-      idleSeconds: usage.idleSeconds,
-      memoryGiBHours: usage.memoryGiBHours,
-    },
-    intensity.gPerKwh,
-    factors,
-  );
-  return { row: ledgerRow(cluster, usage, intensity, factors, footprint), footprint };
-}
-
-/** One ledger row for an entity-hour from its footprint. */
-function ledgerRow(
-  cluster: string,
-  usage: EntityHourUsage,
-  intensity: HourIntensity & { provider: string; region: string },
-  factors: MethodologyFactors,
-  footprint: Footprint,
-): LedgerHourRow {
-  const reasons = [...new Set([...footprint.estimationReasons, ...intensity.reasons])].sort();
-  return {
-    cluster,
-    source: usage.source,
-    entityId: usage.entityId,
-    hourStart: usage.hourStart,
-    busySeconds: usage.busySeconds,
-    idleSeconds: usage.idleSeconds,
-    reservedCoreSeconds: usage.reservedCoreSeconds,
-    memoryGiBHours: usage.memoryGiBHours,
-    coverage: usage.coverage,
-    labels: usage.labels,
-    intensityGPerKwh: intensity.gPerKwh,
-    intensityProvider: intensity.provider,
-    intensityKind: intensity.kind,
-    region: intensity.region,
-    powerProfile: factors.power.profile,
-    busyWattsPerCore: factors.power.busyWattsPerCore,
-    idleWattsPerCore: factors.power.idleWattsPerCore,
-    memoryWattsPerGiB: factors.power.memoryWattsPerGiB,
-    pue: factors.pue,
-    embodiedGramsPerCoreHour: factors.embodiedGramsPerCoreHour,
-    marketFactorGPerKwh: factors.marketFactorGPerKwh,
-    currency: factors.cost.currency,
-    energyItKwh: footprint.energy.itKwh,
-    energyKwh: footprint.energy.totalKwh,
-    scope2LocationGrams: footprint.scope2LocationGrams,
-    scope2MarketGrams: footprint.scope2MarketGrams,
-    scope3Grams: footprint.scope3EmbodiedGrams,
-    cost: footprint.cost,
-    isEstimated: reasons.length > 0,
-    estimationReasons: reasons,
-    methodologyVersion: METHODOLOGY_VERSION,
-  };
-}
-
 /** What track reports per entity over the window. */
 interface EntityTotal {
   cluster: string;
   source: UsageSource;
   entityId: string;
   labels: EntityHourUsage['labels'];
-  busySeconds: number;
-  idleSeconds: number;
-  busyKwh: number;
-  idleKwh: number;
-  energyKwh: number;
-  busyGrams: number;
-  idleGrams: number;
-  grams: number;
-  cost: number;
+  currency: string;
+  total: FootprintTotal;
   hours: number;
   estimated: boolean;
 }
@@ -299,32 +128,9 @@ interface ClusterRun {
   source: UsageSource;
   from: Date;
   to: Date;
-  hoursWithData: number;
-  /** Entity-hours with samples. */
-  entityHours: number;
-  /** Hours from each entity's first to its last hour with samples in the window, summed. */
-  entitySpanHours: number;
+  quality: MeterQuality;
   rowsWritten: number;
   upToDate: boolean;
-}
-
-/** First and last hour (epoch ms) with samples of one entity, and how many hours had them. */
-interface EntitySpan {
-  firstMs: number;
-  lastMs: number;
-  hours: number;
-}
-
-/** Counts one entity-hour with samples (each entity-hour arrives exactly once per run). */
-function noteEntityHour(spans: Map<string, EntitySpan>, entityId: string, hourMs: number): void {
-  const span = spans.get(entityId);
-  if (span === undefined) {
-    spans.set(entityId, { firstMs: hourMs, lastMs: hourMs, hours: 1 });
-    return;
-  }
-  span.firstMs = Math.min(span.firstMs, hourMs);
-  span.lastMs = Math.max(span.lastMs, hourMs);
-  span.hours += 1;
 }
 
 /**
@@ -349,7 +155,7 @@ async function acquireLock(
   return ledger.acquireTrackLock(cluster, source, owner, waitMs);
 }
 
-/** Command entry. */
+/** Command entry: option parsing, then each cluster through the accounting pipeline into the ledger sink. */
 export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
   const command = invocation.command;
   const resolved = await context.settings({
@@ -366,139 +172,116 @@ export async function execute(invocation: Invocation, context: Context): Promise
   if (ledger) context.onDispose(() => ledger.close());
 
   const totals = new Map<string, EntityTotal>();
-  const runs: ClusterRun[] = [];
-  for (const cluster of clusters) {
-    const client = await createPrometheusClient(context, cluster);
-    const { detectSource, fetchNodeUsage, fetchPodUsage } =
-      await import('../../providers/prometheus/usage.js');
-    const source: UsageSource =
-      options.source ??
-      (cluster.source === 'auto'
-        ? await detectSource(client, { at: context.now() })
-        : cluster.source);
-    const release = ledger
-      ? await acquireLock(context, ledger, cluster.name, source, options.lockWaitMs)
-      : () => undefined;
-    try {
-      const window = trackWindow(
-        options,
-        context.now(),
-        settings.timezone,
-        ledger?.lastTrackedHourEnd(cluster.name, source) ?? null,
+  const outcomes = await forEachCluster(
+    clusters,
+    (message) => context.io.warn(message),
+    async (cluster): Promise<ClusterRun> => {
+      const profile = clusterProfile(settings, cluster);
+      const client = await createPrometheusClient(context, cluster);
+      const now = context.now();
+      const { source } = await decideSource(
+        {
+          client,
+          store: ledger,
+          persist: ledger !== null,
+          now,
+          notice: (message) => context.io.notice(message),
+        },
+        profile,
+        trackWindow(options, now, settings.timezone, null),
+        options.source,
       );
-      const run: ClusterRun = {
-        cluster: cluster.name,
-        source,
-        from: window.from,
-        to: window.to,
-        hoursWithData: 0,
-        entityHours: 0,
-        entitySpanHours: 0,
-        rowsWritten: 0,
-        upToDate: false,
-      };
-      runs.push(run);
-      if (window.from.getTime() >= window.to.getTime()) {
-        run.upToDate = true;
-        context.io.notice(
-          `${cluster.name} (${source}) is up to date: tracked to ${window.to.toISOString()}.`,
-        );
-        continue;
-      }
-      const factors = methodologyFactors(settings, cluster);
-      const intensity = await intensityByHour(
-        context,
-        settings,
-        cluster,
-        ledger,
-        window,
-        options.allowEstimates,
-      );
-      const totalHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
-      const spinner = context.io.spinner(
-        `Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`,
-      );
-      const hoursSeen = new Set<number>();
-      const spans = new Map<string, EntitySpan>();
+      const release = ledger
+        ? await acquireLock(context, ledger, cluster.name, source, options.lockWaitMs)
+        : () => undefined;
       try {
-        const onHours = (hours: EntityHourUsage[], chunkEnd: Date): void => {
-          const priced = hours.map((usage) => {
-            const hourMs = usage.hourStart.getTime();
-            hoursSeen.add(hourMs);
-            noteEntityHour(spans, usage.entityId, hourMs);
-            return priceHour(
-              cluster.name,
-              usage,
-              {
-                ...intensity.at(usage.hourStart),
-                provider: intensity.provider,
-                region: intensity.region,
-              },
-              factors,
-            );
-          });
-          const rows = priced.map((hour) => hour.row);
-          ledger?.commitChunk(cluster.name, source, rows, chunkEnd);
-          run.rowsWritten += rows.length;
-          for (const hour of priced) accumulate(totals, hour.row, hour.footprint);
-          const done = (chunkEnd.getTime() - window.from.getTime()) / HOUR_MS;
-          spinner.update(
-            `Tracking ${cluster.name} (${source}): ${Math.round((done / totalHours) * 100)}% (${done}/${totalHours} h)`,
-          );
+        const window = trackWindow(
+          options,
+          now,
+          settings.timezone,
+          ledger?.lastTrackedHourEnd(cluster.name, source) ?? null,
+        );
+        const run: ClusterRun = {
+          cluster: cluster.name,
+          source,
+          from: window.from,
+          to: window.to,
+          quality: new MeterQuality(),
+          rowsWritten: 0,
+          upToDate: false,
         };
-        const common = { stepSeconds: cluster.prometheus.scrapeIntervalSeconds };
-        if (source === 'nodes') {
-          await fetchNodeUsage(
-            client,
-            { ...cluster.workspaces, idleModes: settings.power.idleModes, ...common },
-            window,
-            onHours,
+        if (window.from.getTime() >= window.to.getTime()) {
+          run.upToDate = true;
+          context.io.notice(
+            `${cluster.name} (${source}) is up to date: tracked to ${window.to.toISOString()}.`,
           );
-        } else {
-          await fetchPodUsage(client, { selector: '', ...common }, window, onHours);
+          return run;
         }
+        const intensities = await resolveHourlyIntensities(
+          {
+            http: () => context.http(),
+            now,
+            cache: ledger,
+            warn: (message) => context.io.warn(message),
+          },
+          profile,
+          window,
+          { givenGPerKwh: null, allowEstimates: options.allowEstimates },
+        );
+        const totalHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
+        const spinner = context.io.spinner(
+          `Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`,
+        );
+        try {
+          run.quality = await meterCluster(
+            client,
+            { profile, source, window, intensities },
+            (priced, chunkEnd) => {
+              ledger?.commitChunk(
+                cluster.name,
+                source,
+                priced.map((hour) => hour.row),
+                chunkEnd,
+              );
+              run.rowsWritten += priced.length;
+              for (const hour of priced) accumulate(totals, hour);
+              const done = (chunkEnd.getTime() - window.from.getTime()) / HOUR_MS;
+              spinner.update(
+                `Tracking ${cluster.name} (${source}): ${Math.round((done / totalHours) * 100)}% (${done}/${totalHours} h)`,
+              );
+            },
+          );
+        } finally {
+          spinner.stop();
+        }
+        return run;
       } finally {
-        spinner.stop();
+        release();
       }
-      run.hoursWithData = hoursSeen.size;
-      for (const span of spans.values()) {
-        run.entityHours += span.hours;
-        run.entitySpanHours += (span.lastMs - span.firstMs) / HOUR_MS + 1;
-      }
-    } finally {
-      release();
-    }
-  }
+    },
+  );
+  const runs = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
+  // Nothing tracked at all: the failure is the whole answer (no empty table).
+  const failed = failedClusters(outcomes);
+  if (runs.length === 0 && failed !== undefined) throw failed;
 
   const entities = [...totals.values()].sort(
-    (a, b) => b.grams - a.grams || a.entityId.localeCompare(b.entityId),
+    (a, b) =>
+      b.total.scope2LocationGrams - a.total.scope2LocationGrams ||
+      a.entityId.localeCompare(b.entityId),
   );
-  const windowHours = runs.reduce(
-    (sum, r) => sum + (r.to.getTime() - r.from.getTime()) / HOUR_MS,
-    0,
-  );
-  const hoursWithData = runs.reduce((sum, r) => sum + r.hoursWithData, 0);
-  const entityHours = runs.reduce((sum, r) => sum + r.entityHours, 0);
-  const entitySpanHours = runs.reduce((sum, r) => sum + r.entitySpanHours, 0);
-  // Two ways data can be missing: hours in which nothing at all has samples (Prometheus down,
-  // retention), and hours in which one entity lacks samples between its first and last hour in
-  // the window (a host switched off, a broken exporter). A host created or deleted inside the
-  // window is not missing before or after it. The coverage is the worse of the two shares.
-  const hourCoverage = windowHours === 0 ? 1 : hoursWithData / windowHours;
-  const entityCoverage = entitySpanHours === 0 ? 1 : entityHours / entitySpanHours;
-  const coveragePercent = Math.min(hourCoverage, entityCoverage) * 100;
-  const gaps = [
-    windowHours > hoursWithData
-      ? `${windowHours - hoursWithData} hour(s) without any samples`
-      : null,
-    entitySpanHours > entityHours
-      ? `${entitySpanHours - entityHours} entity-hour(s) missing between an entity's first and last sample`
-      : null,
-  ].filter((text): text is string => text !== null);
-  if (entities.length === 0 && runs.every((r) => !r.upToDate))
+  const quality = new MeterQuality();
+  for (const run of runs) quality.merge(run.quality);
+  const coveragePercent = quality.coveragePercent;
+  const gaps = quality.gaps();
+  if (entities.length === 0 && runs.length > 0 && runs.every((r) => !r.upToDate))
     context.io.notice('No usage samples in that window.');
   if (options.dryRun) context.io.info('Dry run: nothing was written to the ledger.');
 
+  const currencies = [...new Set(entities.map((e) => e.currency))].sort();
+  const costByCurrency: Record<string, number> = {};
+  for (const entity of entities)
+    costByCurrency[entity.currency] = (costByCurrency[entity.currency] ?? 0) + entity.total.cost;
   const from = runs.length ? new Date(Math.min(...runs.map((r) => r.from.getTime()))) : null;
   const to = runs.length ? new Date(Math.max(...runs.map((r) => r.to.getTime()))) : null;
   const pods = entities.some((e) => e.source === 'pods');
@@ -507,16 +290,31 @@ export async function execute(invocation: Invocation, context: Context): Promise
     from: from?.toISOString() ?? null,
     to: to?.toISOString() ?? null,
     coverage_percent: coveragePercent,
+    // Scrape samples present of those expected between each series' first and last sample.
+    samples: { present: quality.sampledSteps, expected: quality.expectedSteps },
+    interpolated_entity_hours: quality.interpolatedEntityHours,
     dry_run: options.dryRun,
-    clusters: runs.map((r) => ({
-      cluster: r.cluster,
-      source: r.source,
-      from: r.from.toISOString(),
-      to: r.to.toISOString(),
-      rows: r.rowsWritten,
-      hours_with_data: r.hoursWithData,
-      up_to_date: r.upToDate,
-    })),
+    totals: {
+      energy_kwh: entities.reduce((sum, e) => sum + e.total.energyKwh, 0),
+      carbon_gco2eq: entities.reduce((sum, e) => sum + e.total.scope2LocationGrams, 0),
+      // Money is totalled per currency: two currencies are never added.
+      cost_by_currency: costByCurrency,
+    },
+    clusters: outcomes.map((outcome) => {
+      const run = outcome.ok ? outcome.value : null;
+      return {
+        cluster: outcome.cluster.name,
+        ...outcomeStatus(outcome),
+        source: run?.source ?? null,
+        from: run?.from.toISOString() ?? null,
+        to: run?.to.toISOString() ?? null,
+        rows: run?.rowsWritten ?? 0,
+        hours_with_data: run?.quality.hoursWithData ?? 0,
+        coverage_percent: run === null ? null : run.quality.coveragePercent,
+        interpolated_entity_hours: run?.quality.interpolatedEntityHours ?? 0,
+        up_to_date: run?.upToDate ?? false,
+      };
+    }),
     [pods && !entities.some((e) => e.source === 'nodes') ? 'pods' : 'workspaces']: entities.map(
       (e) => ({
         ...(e.source === 'nodes'
@@ -535,27 +333,36 @@ export async function execute(invocation: Invocation, context: Context): Promise
             }),
         cluster: e.cluster,
         cpu_usage: {
-          busy_seconds: e.busySeconds,
-          idle_seconds: e.idleSeconds,
-          total_seconds: e.busySeconds + e.idleSeconds,
+          busy_seconds: e.total.busySeconds,
+          idle_seconds: e.total.idleSeconds,
+          total_seconds: e.total.busySeconds + e.total.idleSeconds,
         },
-        energy_kwh: { busy: e.busyKwh, idle: e.idleKwh, total: e.energyKwh },
-        carbon_gco2eq: { busy: e.busyGrams, idle: e.idleGrams, total: e.grams },
-        carbon_intensity_g_per_kwh: e.energyKwh > 0 ? e.grams / e.energyKwh : null,
-        cost: e.cost,
+        energy_kwh: { busy: e.total.busyKwh, idle: e.total.idleKwh, total: e.total.energyKwh },
+        carbon_gco2eq: {
+          busy: e.total.busyGrams,
+          idle: e.total.idleGrams,
+          total: e.total.scope2LocationGrams,
+        },
+        carbon_intensity_g_per_kwh:
+          e.total.energyKwh > 0 ? e.total.scope2LocationGrams / e.total.energyKwh : null,
+        cost: e.total.cost,
+        currency: e.currency,
         status: e.estimated ? 'estimated' : 'tracked',
       }),
     ),
   };
-  const failure =
+  const strictFailure =
     options.strict && coveragePercent < 100
       ? new IncompleteDataError(
           `coverage ${coveragePercent.toFixed(1)}% is below 100% (--strict): ${gaps.join('; ')}`,
           {
-            hint: 'Check the Prometheus retention and scrape gaps for those hours, or drop --strict.',
+            hint: 'Check the Prometheus retention and scrape gaps for those hours (and that clusters[].prometheus.scrapeIntervalSeconds matches the real scrape interval), or drop --strict.',
           },
         )
       : undefined;
+  // A failed cluster outranks incomplete data: exit 3 naming it, after the healthy ones were tracked.
+  const failure = failed ?? strictFailure;
+  const singleCurrency = currencies.length <= 1;
   const table = (): TableData => ({
     columns: [
       { key: 'entity', header: pods ? 'Pod' : 'Host' },
@@ -564,7 +371,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
       { key: 'idle', header: 'Idle CPU h', kind: 'number' },
       { key: 'kwh', header: 'kWh', kind: 'number' },
       { key: 'g', header: 'gCO2e', kind: 'number' },
-      { key: 'cost', header: `Cost (${settings.cost.currency})`, kind: 'number' },
+      {
+        key: 'cost',
+        header: singleCurrency ? `Cost (${currencies[0] ?? settings.cost.currency})` : 'Cost',
+        kind: 'number',
+      },
+      ...(singleCurrency ? [] : [{ key: 'currency', header: 'Currency' }]),
     ],
     rows: entities.map((e) => ({
       entity: e.source === 'pods' ? (e.labels.pod ?? e.entityId) : e.entityId,
@@ -572,11 +384,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
         e.source === 'pods'
           ? `${e.labels.namespace ?? ''}/${e.labels.workload ?? ''}`
           : [e.labels.project, e.labels.machine, e.labels.owner].map((x) => x ?? '–').join('/'),
-      busy: e.busySeconds / 3600,
-      idle: e.idleSeconds / 3600,
-      kwh: e.energyKwh,
-      g: e.grams,
-      cost: e.cost,
+      busy: e.total.busySeconds / 3600,
+      idle: e.total.idleSeconds / 3600,
+      kwh: e.total.energyKwh,
+      g: e.total.scope2LocationGrams,
+      cost: e.total.cost,
+      currency: e.currency,
     })),
   });
   return {
@@ -597,18 +410,30 @@ export async function execute(invocation: Invocation, context: Context): Promise
               idle: sum('idle'),
               kwh: sum('kwh'),
               g: sum('g'),
-              cost: sum('cost'),
+              ...(singleCurrency ? { cost: sum('cost') } : {}),
             },
           },
         },
         {
           text: style.dim(
-            runs
-              .map(
+            [
+              ...runs.map(
                 (r) =>
                   `${r.cluster} (${r.source}): ${r.from.toISOString()} → ${r.to.toISOString()}, ${r.rowsWritten} entity-hours${options.dryRun ? ' (dry run)' : ''}`,
-              )
-              .join('\n') + `\ncoverage ${coveragePercent.toFixed(1)}% of hours\n`,
+              ),
+              ...outcomes
+                .filter((outcome) => !outcome.ok)
+                .map((outcome) => `${outcome.cluster.name}: failed (see above)`),
+              ...(singleCurrency
+                ? []
+                : [
+                    `cost: ${currencies.map((currency) => `${(costByCurrency[currency] ?? 0).toFixed(4)} ${currency}`).join(', ')} (currencies are never added)`,
+                  ]),
+              `coverage ${coveragePercent.toFixed(1)}%` +
+                (quality.interpolatedEntityHours > 0
+                  ? ` (${quality.interpolatedEntityHours} entity-hour(s) interpolated across missed scrapes, flagged gap_interpolated)`
+                  : ''),
+            ].join('\n') + '\n',
           ),
         },
       ];
@@ -616,11 +441,8 @@ export async function execute(invocation: Invocation, context: Context): Promise
   };
 }
 
-function accumulate(
-  totals: Map<string, EntityTotal>,
-  row: LedgerHourRow,
-  footprint: Footprint,
-): void {
+function accumulate(totals: Map<string, EntityTotal>, hour: PricedHour): void {
+  const row = hour.row;
   const key = `${row.cluster}\u0000${row.source}\u0000${row.entityId}`;
   let total = totals.get(key);
   if (!total) {
@@ -629,29 +451,22 @@ function accumulate(
       source: row.source,
       entityId: row.entityId,
       labels: row.labels,
-      busySeconds: 0,
-      idleSeconds: 0,
-      busyKwh: 0,
-      idleKwh: 0,
-      energyKwh: 0,
-      busyGrams: 0,
-      idleGrams: 0,
-      grams: 0,
-      cost: 0,
+      currency: row.currency,
+      total: emptyFootprintTotal(),
       hours: 0,
       estimated: false,
     };
     totals.set(key, total);
   }
-  total.busySeconds += row.busySeconds;
-  total.idleSeconds += row.idleSeconds;
-  total.busyKwh += footprint.energy.busyKwh;
-  total.idleKwh += footprint.energy.idleKwh;
-  total.energyKwh += row.energyKwh;
-  total.busyGrams += footprint.busyGrams;
-  total.idleGrams += footprint.idleGrams;
-  total.grams += row.scope2LocationGrams;
-  total.cost += row.cost;
+  addToFootprintTotal(
+    total.total,
+    {
+      busySeconds: row.busySeconds,
+      idleSeconds: row.idleSeconds,
+      memoryGiBHours: row.memoryGiBHours,
+    },
+    hour.footprint,
+  );
   total.hours += 1;
   total.estimated ||= row.isEstimated;
   total.labels = row.labels;

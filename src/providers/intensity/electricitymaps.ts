@@ -19,6 +19,7 @@ import {
   floorToHour,
   trimBaseUrl,
 } from './common.js';
+import { usableIntensity } from './values.js';
 import {
   ELECTRICITY_MAPS_DEFAULT_BASE_URL,
   ELECTRICITY_MAPS_EMISSION_FACTOR_TYPE,
@@ -39,7 +40,7 @@ const isoTime = z
 // carbonIntensity can be null (carbon-aware-sdk test GetHistoryCarbonIntensityDataJsonStringWithNull).
 const datumSchema = z.object({
   zone: z.optional(z.string()),
-  carbonIntensity: z.nullable(z.number()),
+  carbonIntensity: usableIntensity,
   datetime: isoTime,
   isEstimated: z.optional(z.nullable(z.boolean())),
   emissionFactorType: z.optional(z.string()),
@@ -50,7 +51,7 @@ const historySchema = z.object({ zone: z.optional(z.string()), history: z.array(
 const pastRangeSchema = z.object({ zone: z.optional(z.string()), data: z.array(datumSchema) });
 const forecastSchema = z.object({
   zone: z.optional(z.string()),
-  forecast: z.array(z.object({ carbonIntensity: z.nullable(z.number()), datetime: isoTime })),
+  forecast: z.array(z.object({ carbonIntensity: usableIntensity, datetime: isoTime })),
 });
 
 /** What the Electricity Maps provider needs. */

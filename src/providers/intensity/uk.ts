@@ -18,6 +18,7 @@ import {
   dedupeAndSort,
   trimBaseUrl,
 } from './common.js';
+import { usableIntensity } from './values.js';
 import { UK_DEFAULT_BASE_URL, UK_SOURCE_DESCRIPTION } from './meta.js';
 import { parseUkRegion, ukRegionLabel } from './uk-region.js';
 import type { UkRegion } from './uk-region.js';
@@ -53,8 +54,8 @@ const periodSchema = z.object({
   from: ukTime,
   to: ukTime,
   intensity: z.object({
-    forecast: z.nullable(z.number()),
-    actual: z.optional(z.nullable(z.number())),
+    forecast: usableIntensity,
+    actual: z.optional(usableIntensity),
     index: z.optional(z.nullable(z.string())),
   }),
 });

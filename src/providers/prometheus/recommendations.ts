@@ -318,8 +318,11 @@ export async function fetchWorkloadStats(
   const requestsQuery = `max by (${byContainer}, resource) (last_over_time(${selector(
     'kube_pod_container_resource_requests',
     [matcher('resource', '=~', 'cpu|memory'), ...user],
-  )}[${window.stalenessRange}]))`;
-  const runningQuery = `max by (namespace, pod) (last_over_time(${cpuSelector}[${window.stalenessRange}]))`;
+  )}[${window.range}]))`;
+  // Pods with samples anywhere in the window (a window ending in a scrape gap still sees its
+  // workloads), and those still running at its end: the replicas, when there are any.
+  const runningQuery = `max by (namespace, pod) (last_over_time(${cpuSelector}[${window.range}]))`;
+  const runningAtEndQuery = `max by (namespace, pod) (last_over_time(${cpuSelector}[${window.stalenessRange}]))`;
   const restartsSelector = selector('kube_pod_container_status_restarts_total', user);
   const restartsQuery = `max by (${byContainer}) (max_over_time(${restartsSelector}[${window.range}]) - min_over_time(${restartsSelector}[${window.range}]))`;
   const oomQuery = `max by (${byContainer}) (max_over_time(${selector(
@@ -337,6 +340,7 @@ export async function fetchWorkloadStats(
       ...memory.queries.map(instant),
       instant(requestsQuery),
       instant(runningQuery),
+      instant(runningAtEndQuery),
       instant(restartsQuery),
       instant(oomQuery),
       instant(
@@ -356,15 +360,17 @@ export async function fetchWorkloadStats(
   const containerLabels = ['namespace', 'pod', 'container'];
   const cpuSeries = seriesDistributions(cpu, take(cpu.queries.length), containerLabels);
   const memorySeries = seriesDistributions(memory, take(memory.queries.length), containerLabels);
-  const [requests, running, restarts, oom, podOwners, replicaSetOwners, jobOwners] = take(7) as [
-    VectorSample[],
-    VectorSample[],
-    VectorSample[],
-    VectorSample[],
-    VectorSample[],
-    VectorSample[],
-    VectorSample[],
-  ];
+  const [requests, running, runningAtEnd, restarts, oom, podOwners, replicaSetOwners, jobOwners] =
+    take(8) as [
+      VectorSample[],
+      VectorSample[],
+      VectorSample[],
+      VectorSample[],
+      VectorSample[],
+      VectorSample[],
+      VectorSample[],
+      VectorSample[],
+    ];
   const owners = ownerReferences(podOwners, replicaSetOwners, jobOwners);
   const cpuRequests = keyed(
     requests.filter((s) => s.metric['resource'] === 'cpu'),
@@ -375,6 +381,7 @@ export async function fetchWorkloadStats(
     containerLabels,
   );
   const runningPods = keyed(running, ['namespace', 'pod']);
+  const endPods = keyed(runningAtEnd, ['namespace', 'pod']);
   const restartsBy = keyed(restarts, containerLabels);
   const oomBy = keyed(oom, containerLabels);
 
@@ -392,6 +399,7 @@ export async function fetchWorkloadStats(
     name: string;
     kind: string;
     runningPods: Set<string>;
+    endPods: Set<string>;
     containers: Map<string, ContainerAccumulator>;
   }
   const workloads = new Map<string, WorkloadAccumulator>();
@@ -407,6 +415,7 @@ export async function fetchWorkloadStats(
         name: owner.name,
         kind: owner.kind,
         runningPods: new Set(),
+        endPods: new Set(),
         containers: new Map(),
       };
       workloads.set(workloadKey, workload);
@@ -435,6 +444,7 @@ export async function fetchWorkloadStats(
     entry.oomKills += (oomBy.get(seriesKey) ?? 0) >= 1 ? 1 : 0;
     if (runningPods.has(key(namespace, pod))) {
       workload.runningPods.add(pod);
+      if (endPods.has(key(namespace, pod))) workload.endPods.add(pod);
       // Requests now: the running pods' (the largest, should a rollout be half done).
       const cpuRequest = cpuRequests.get(seriesKey);
       const memoryRequest = memoryRequests.get(seriesKey);
@@ -449,7 +459,9 @@ export async function fetchWorkloadStats(
   for (const workload of workloads.values()) {
     // Batch work is judged per hour below; gone workloads (no pod at the end) get nothing.
     if (isBatchWorkload(workload.kind, workload.namespace)) continue;
-    const replicas = workload.runningPods.size;
+    // Replicas: the pods running at the window's end; when it ends in a scrape gap, every pod
+    // seen in the window (a rollout inside the window then counts its old pods too).
+    const replicas = workload.endPods.size > 0 ? workload.endPods.size : workload.runningPods.size;
     if (replicas === 0) continue;
     const containerStats: ContainerUsageStats[] = [];
     for (const [name, entry] of [...workload.containers].sort((a, b) =>
@@ -614,7 +626,7 @@ export async function fetchHostStats(
       instant(`sum by (${hostLabel}) (increase(${busySelector}[${window.range}]))`),
       instant(`sum by (${hostLabel}) (increase(${idleSelector}[${window.range}]))`),
       instant(
-        `count by (${hostLabel}) (count by (${hostLabel}, cpu) (last_over_time(${allSelector}[${window.stalenessRange}])))`,
+        `count by (${hostLabel}) (count by (${hostLabel}, cpu) (last_over_time(${allSelector}[${window.range}])))`,
       ),
       ...busyCores.queries.map(instant),
     ],

@@ -17,11 +17,12 @@
  * Hence the query ranges of consecutive chunks overlap by that window (5 minutes by default).
  */
 import { ConfigError, InternalError, UsageError } from '../../errors.js';
-import type { CounterCarry } from '../../core/counters.js';
+import type { CounterCarry, CounterOptions, StepHour } from '../../core/counters.js';
 import {
   DataStart,
   GaugeCursor,
   StepAccumulator,
+  emptyStepHour,
   hourOfInterval,
   visitCounterIntervals,
 } from '../../core/counters.js';
@@ -50,8 +51,13 @@ import {
 export interface UsageFetchTuning {
   /** Query step = the scrape interval, seconds; must divide 3600 (default 15). */
   stepSeconds?: number;
-  /** Samples further apart than this are a gap, not missed scrapes (default 300 = Prometheus's lookback delta). */
+  /**
+   * How far a chunk reads past its end, and how near the data's start a first sample must be to
+   * count as already running (default 300 = Prometheus's lookback delta; at least one step).
+   */
   stalenessSeconds?: number;
+  /** Gaps without a counter reset up to this long are interpolated and flagged (default 24 h, SPEC §2 `maxGapHours`). */
+  maxGapSeconds?: number;
   /**
    * How far before `from` samples are read to know each series' starting value (default 3600).
    * A series with no sample in that time is treated as new and counted from 0 — unless the data
@@ -91,8 +97,22 @@ export interface PodUsageSettings extends UsageFetchTuning {
   matchers?: readonly MatcherText[];
 }
 
-/** Receives each chunk's entity-hours (possibly none) and the end of the hours it covers. */
-export type OnHours = (hours: EntityHourUsage[], chunkEnd: Date) => Promise<void> | void;
+/**
+ * How complete one chunk's samples are: steps ended by a real sample, and the steps expected
+ * from each series between its first and last sample (sampled + inside gaps). A series that
+ * starts or ends inside the window is not missing before or after it.
+ */
+export interface ChunkQuality {
+  sampledSteps: number;
+  expectedSteps: number;
+}
+
+/** Receives each chunk's entity-hours (possibly none), the end of the hours it covers, and its sample quality. */
+export type OnHours = (
+  hours: EntityHourUsage[],
+  chunkEnd: Date,
+  quality: ChunkQuality,
+) => Promise<void> | void;
 
 /** The SPEC §1.3 defaults for workspaces. */
 export const DEFAULT_NODE_SETTINGS: Readonly<NodeUsageSettings> = Object.freeze({
@@ -108,6 +128,8 @@ const DEFAULT_STEP_SECONDS = 15;
 /** Prometheus's default `--query.lookback-delta` (reference/prometheus.md §1.5). */
 const DEFAULT_STALENESS_SECONDS = 300;
 const DEFAULT_BASE_LOOKBACK_SECONDS = HOUR_SECONDS;
+/** SPEC §2: `maxGapHours` defaults to 24. */
+const DEFAULT_MAX_GAP_SECONDS = 24 * HOUR_SECONDS;
 /** ~25 MB of JSON and 16 MB of typed arrays per chunk (measured: 1,000 hosts × 2 h at 15 s). */
 const DEFAULT_MAX_POINTS_PER_CHUNK = 250_000;
 
@@ -120,6 +142,7 @@ const CONTAINER_MATCHERS: readonly MatcherText[] = [
 interface Tuning {
   stepSeconds: number;
   stalenessSeconds: number;
+  maxGapSeconds: number;
   baseLookbackSeconds: number;
   maxPointsPerChunk: number;
   initialChunkHours: number;
@@ -200,7 +223,7 @@ export async function fetchNodeUsage(
       return { data: { busy, idle }, points: countPoints(busy) + countPoints(idle) };
     },
     (chunk) => locateDataStart(client, origin, [...chunk.busy, ...chunk.idle], presence, tuning),
-    (chunk, range) => nodeHours(chunk, settings, tuning, carries, origin, range),
+    (chunk, range, quality) => nodeHours(chunk, settings, tuning, carries, origin, range, quality),
     onHours,
   );
 }
@@ -219,6 +242,7 @@ function nodeHours(
   carries: Map<string, CounterCarry | null>,
   origin: DataStart,
   range: ChunkRange,
+  quality: ChunkQuality,
 ): EntityHourUsage[] {
   interface HostSeries {
     busy: RangeSeries[];
@@ -239,10 +263,7 @@ function nodeHours(
   }
 
   const { fromSeconds, toSeconds } = range;
-  const counterOptions = {
-    stepSeconds: tuning.stepSeconds,
-    stalenessSeconds: tuning.stalenessSeconds,
-  };
+  const counterOptions = counterOptionsOf(tuning);
   const steps = accumulatorFor(range, tuning);
   const rows: EntityHourUsage[] = [];
   for (const host of [...hosts.keys()].sort()) {
@@ -256,7 +277,7 @@ function nodeHours(
         merged.values,
         carries.get(key) ?? origin.initialCarry(merged.times, merged.values),
         counterOptions,
-        (end, increase) => steps.add(channel, end, increase),
+        (end, increase, flags) => steps.add(channel, end, increase, flags),
         toSeconds,
       );
       carries.set(key, carry);
@@ -265,7 +286,9 @@ function nodeHours(
     const labelsByHour = dominantLabels([...entry.busy, ...entry.idle], tuning.stepSeconds);
 
     for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
-      const total = hours.get(hour) as { sums: number[]; coveredSteps: number };
+      const total = hours.get(hour) as StepHour;
+      noteQuality(quality, total);
+      if (total.coveredSteps === 0) continue;
       const metric = labelsByHour.get(hour) ?? {};
       const labels: EntityLabels = { host };
       setLabel(labels, 'project', metric[settings.projectLabel]);
@@ -280,7 +303,8 @@ function nodeHours(
         reservedCoreSeconds: null,
         memoryGiBHours: 0,
         labels,
-        coverage: coverageOf(total.coveredSteps, tuning.stepSeconds),
+        coverage: coverageOf(total.sampledSteps, tuning.stepSeconds),
+        gapInterpolated: total.estimatedSteps > 0,
       });
     }
   }
@@ -376,9 +400,9 @@ export async function fetchPodUsage(
       };
     },
     (chunk) => locateDataStart(client, origin, chunk.cpu, presence, tuning),
-    (chunk, range) => {
+    (chunk, range, quality) => {
       learnOwners(owners, chunk.podOwners, chunk.replicaSetOwners, chunk.jobOwners);
-      return podHours(chunk, tuning, carries, gaugeCarries, owners, origin, range);
+      return podHours(chunk, tuning, carries, gaugeCarries, owners, origin, range, quality);
     },
     onHours,
   );
@@ -393,10 +417,11 @@ function podHours(
   owners: OwnerState,
   origin: DataStart,
   range: ChunkRange,
+  quality: ChunkQuality,
 ): EntityHourUsage[] {
   const step = tuning.stepSeconds;
   const { fromSeconds, toSeconds } = range;
-  const counterOptions = { stepSeconds: step, stalenessSeconds: tuning.stalenessSeconds };
+  const counterOptions = counterOptionsOf(tuning);
   const containersByPod = new Map<string, Map<string, RangeSeries[]>>();
   for (const item of chunk.cpu) {
     const { namespace, pod } = item.metric;
@@ -438,7 +463,7 @@ function podHours(
         merged.values,
         carries.get(key) ?? origin.initialCarry(merged.times, merged.values),
         counterOptions,
-        (end, increase) => steps.add(0, end, increase),
+        (end, increase, flags) => steps.add(0, end, increase, flags),
         toSeconds,
       );
       carries.set(key, carry);
@@ -458,26 +483,27 @@ function podHours(
 
     const hours = new Map<
       number,
-      { busy: number; reserved: number; memoryByteSeconds: number; covered: number }
+      { busy: number; reserved: number; memoryByteSeconds: number; steps: StepHour }
     >();
     const busy = steps.sums[0] as Float64Array;
     const { first, last } = steps.activeRange(fromSeconds, toSeconds);
     for (let index = first; index <= last; index++) {
-      if (steps.covered[index] !== 1) continue;
+      if (steps.flags[index] === 0) continue;
       const end = steps.endOf(index);
+      const hour = hourOfInterval(end, step);
+      let total = hours.get(hour);
+      if (total === undefined) {
+        total = { busy: 0, reserved: 0, memoryByteSeconds: 0, steps: emptyStepHour(1) };
+        hours.set(hour, total);
+      }
+      steps.tally(total.steps, index);
+      if (steps.covered[index] !== 1) continue;
       let requestCores = requests.valueAt(end);
       let workingSetBytes = memory.valueAt(end);
       // kube-state-metrics may report a new pod a scrape late; its first value applies.
       if (Number.isNaN(requestCores)) requestCores = requests.firstValueFrom(end);
       if (Number.isNaN(workingSetBytes)) workingSetBytes = memory.firstValueFrom(end);
-      const hour = hourOfInterval(end, step);
-      let total = hours.get(hour);
-      if (total === undefined) {
-        total = { busy: 0, reserved: 0, memoryByteSeconds: 0, covered: 0 };
-        hours.set(hour, total);
-      }
       total.busy += busy[index] as number;
-      total.covered += 1;
       if (Number.isFinite(requestCores)) total.reserved += requestCores * step;
       if (Number.isFinite(workingSetBytes)) total.memoryByteSeconds += workingSetBytes * step;
     }
@@ -493,8 +519,10 @@ function podHours(
         busy: number;
         reserved: number;
         memoryByteSeconds: number;
-        covered: number;
+        steps: StepHour;
       };
+      noteQuality(quality, total.steps);
+      if (total.steps.coveredSteps === 0) continue;
       rows.push({
         source: 'pods',
         entityId: podKey,
@@ -504,7 +532,8 @@ function podHours(
         reservedCoreSeconds: total.reserved,
         memoryGiBHours: total.memoryByteSeconds / HOUR_SECONDS / BYTES_PER_GIB,
         labels: { namespace, pod, workload: workload.name, workloadKind: workload.kind },
-        coverage: coverageOf(total.covered, step),
+        coverage: coverageOf(total.steps.sampledSteps, step),
+        gapInterpolated: total.steps.estimatedSteps > 0,
       });
     }
   }
@@ -512,21 +541,28 @@ function podHours(
 }
 
 /**
- * The source `auto` resolves to (SPEC §1.3): `pods` when cAdvisor container metrics exist within
- * the hour before `at` (the server's now when omitted), else `nodes`.
+ * The source `auto` resolves to for a window (SPEC §1.3): `pods` when cAdvisor container CPU
+ * series have samples anywhere in `[from, to)`, `nodes` when node_exporter's do, null when
+ * neither has (nothing to decide from). One instant query each at the window's end, looking back
+ * over the whole window, so the decision depends on the data metered, not on the clock.
  */
 export async function detectSource(
   client: PrometheusClient,
-  options: { at?: Date } = {},
-): Promise<UsageSource> {
-  const count = await client.countSeries(
+  window: { from: Date; to: Date },
+): Promise<UsageSource | null> {
+  const lookbackSeconds = Math.max(1, (window.to.getTime() - window.from.getTime()) / 1000);
+  // last_over_time(x[d]) at `to` sees samples in (to − d, to]; the window is [from, to).
+  const at = new Date(window.to.getTime() - 1);
+  const pods = await client.countSeries(
     selector('container_cpu_usage_seconds_total', CONTAINER_MATCHERS),
-    {
-      ...(options.at === undefined ? {} : { time: options.at }),
-      lookbackSeconds: HOUR_SECONDS,
-    },
+    { time: at, lookbackSeconds },
   );
-  return count > 0 ? 'pods' : 'nodes';
+  if (pods > 0) return 'pods';
+  const nodes = await client.countSeries(selector('node_cpu_seconds_total', []), {
+    time: at,
+    lookbackSeconds,
+  });
+  return nodes > 0 ? 'nodes' : null;
 }
 
 /** One chunk: the hours it hands over and the (wider) range its queries read. */
@@ -567,7 +603,7 @@ async function runChunks<T>(
   tuning: Tuning,
   fetch: (range: ChunkRange) => Promise<Fetched<T>>,
   prepare: (data: T, range: ChunkRange) => Promise<void>,
-  toHours: (data: T, range: ChunkRange) => EntityHourUsage[],
+  toHours: (data: T, range: ChunkRange, quality: ChunkQuality) => EntityHourUsage[],
   onHours: OnHours,
 ): Promise<void> {
   const fromMs = window.from.getTime();
@@ -629,8 +665,9 @@ async function runChunks<T>(
         scheduledEnd = ahead.range.chunkEnd.getTime();
       }
     }
-    const rows = toHours(fetched.data, range);
-    await onHours(rows, range.chunkEnd);
+    const quality: ChunkQuality = { sampledSteps: 0, expectedSteps: 0 };
+    const rows = toHours(fetched.data, range, quality);
+    await onHours(rows, range.chunkEnd, quality);
     // Without prefetch the next chunk is begun only now, after this one was processed.
     if (queue.length === 0 && scheduledEnd < toMs) {
       const next = begin(scheduledEnd, nextHours, false);
@@ -666,10 +703,10 @@ async function locateDataStart(
 
 /** Where the fetch's data begins, relative to the first chunk's read range (look-back included). */
 function dataStartFor(window: UsageFetchOptions, tuning: Tuning): DataStart {
-  return new DataStart(window.from.getTime() / 1000 - tuning.baseLookbackSeconds, {
-    stepSeconds: tuning.stepSeconds,
-    stalenessSeconds: tuning.stalenessSeconds,
-  });
+  return new DataStart(
+    window.from.getTime() / 1000 - tuning.baseLookbackSeconds,
+    counterOptionsOf(tuning),
+  );
 }
 
 function resolveTuning(settings: UsageFetchTuning): Tuning {
@@ -679,10 +716,14 @@ function resolveTuning(settings: UsageFetchTuning): Tuning {
       `step ${stepSeconds} s must be a whole number of seconds that divides an hour (e.g. 15, 30, 60)`,
     );
   }
-  const stalenessSeconds = settings.stalenessSeconds ?? DEFAULT_STALENESS_SECONDS;
-  if (!(stalenessSeconds >= stepSeconds)) {
+  const stalenessSeconds = Math.max(
+    stepSeconds,
+    settings.stalenessSeconds ?? DEFAULT_STALENESS_SECONDS,
+  );
+  const maxGapSeconds = settings.maxGapSeconds ?? DEFAULT_MAX_GAP_SECONDS;
+  if (!(maxGapSeconds >= stepSeconds)) {
     throw new UsageError(
-      `staleness window ${stalenessSeconds} s must be at least the step (${stepSeconds} s)`,
+      `the longest interpolated gap (${maxGapSeconds} s) must be at least the scrape interval (${stepSeconds} s)`,
     );
   }
   const baseLookbackSeconds =
@@ -697,6 +738,7 @@ function resolveTuning(settings: UsageFetchTuning): Tuning {
   return {
     stepSeconds,
     stalenessSeconds,
+    maxGapSeconds,
     baseLookbackSeconds: Math.max(stepSeconds, baseLookbackSeconds),
     maxPointsPerChunk: settings.maxPointsPerChunk ?? DEFAULT_MAX_POINTS_PER_CHUNK,
     initialChunkHours: Math.max(1, Math.min(maxChunkHours, settings.initialChunkHours ?? 1)),
@@ -759,6 +801,21 @@ function setLabel(
   value: string | undefined,
 ): void {
   if (value !== undefined && value !== '') labels[key] = value;
+}
+
+/** Counter options of a fetch. */
+function counterOptionsOf(tuning: Tuning): CounterOptions {
+  return {
+    stepSeconds: tuning.stepSeconds,
+    stalenessSeconds: tuning.stalenessSeconds,
+    maxGapSeconds: tuning.maxGapSeconds,
+  };
+}
+
+/** Adds an hour's steps to its chunk's quality: sampled of expected (covered or missing). */
+function noteQuality(quality: ChunkQuality, hour: StepHour): void {
+  quality.sampledSteps += hour.sampledSteps;
+  quality.expectedSteps += hour.coveredSteps + hour.missingSteps;
 }
 
 function coverageOf(coveredSteps: number, stepSeconds: number): number {

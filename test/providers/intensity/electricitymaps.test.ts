@@ -256,12 +256,21 @@ describe('Electricity Maps provider', () => {
     );
   });
 
-  it('reports a latest body in the wrong shape', async () => {
+  it('treats a non-numeric latest intensity as missing (exit 3), never as a number', async () => {
     const { provider } = await emProvider((_req, res) =>
       json(res, '{"zone":"DE","carbonIntensity":"216","datetime":"2024-03-06T19:00:00.000Z"}'),
     );
     await expect(provider.current(new Date('2024-03-06T19:20:00Z'))).rejects.toThrow(
-      /unexpected shape: carbonIntensity: /,
+      /has no carbon intensity for zone DE/,
+    );
+  });
+
+  it('reports a latest body in the wrong shape', async () => {
+    const { provider } = await emProvider((_req, res) =>
+      json(res, '{"zone":"DE","carbonIntensity":216,"datetime":"yesterday"}'),
+    );
+    await expect(provider.current(new Date('2024-03-06T19:20:00Z'))).rejects.toThrow(
+      /unexpected shape: datetime: /,
     );
   });
 

@@ -372,20 +372,37 @@ describe('UK provider: failures', () => {
     expect(error.message).toContain('answered with malformed JSON: {"data": [{"from":');
   });
 
-  it('reports a body in the wrong shape with the path of the problem', async () => {
+  it('turns a non-numeric, zero, negative or absurd intensity into a gap, never a 0 (SPEC §2)', async () => {
     const { provider } = await ukProvider((_req, res) =>
       json(
         res,
-        '{"data":[{"from":"2024-01-11T06:00Z","to":"2024-01-11T06:30Z","intensity":{"forecast":"high"}}]}',
+        '{"data":[' +
+          '{"from":"2024-01-11T06:00Z","to":"2024-01-11T06:30Z","intensity":{"forecast":"high","actual":0}},' +
+          '{"from":"2024-01-11T06:30Z","to":"2024-01-11T07:00Z","intensity":{"forecast":-5,"actual":1e12}},' +
+          '{"from":"2024-01-11T07:00Z","to":"2024-01-11T07:30Z","intensity":{"forecast":150,"actual":2000}}]}',
       ),
+    );
+    const slots = await provider.history(
+      new Date('2024-01-11T06:00:00Z'),
+      new Date('2024-01-11T07:30:00Z'),
+    );
+    expect(slots.map((slot) => [slot.forecast, slot.actual])).toEqual([
+      [null, null],
+      [null, null],
+      // 2000 g/kWh is the top of the usable range.
+      [150, 2000],
+    ]);
+  });
+
+  it('reports a body in the wrong shape with the path of the problem', async () => {
+    const { provider } = await ukProvider((_req, res) =>
+      json(res, '{"data":[{"from":"2024-01-11T06:00Z","to":"2024-01-11T06:30Z","intensity":7}]}'),
     );
     const error = (await provider
       .history(new Date('2024-01-11T06:00:00Z'), new Date('2024-01-11T07:00:00Z'))
       .catch((caught: unknown) => caught)) as DataSourceError;
     expect(error).toBeInstanceOf(DataSourceError);
-    expect(error.message).toMatch(
-      /answered in an unexpected shape: data\[0\]\.intensity\.forecast: /,
-    );
+    expect(error.message).toMatch(/answered in an unexpected shape: data\[0\]\.intensity: /);
   });
 
   it('rejects a body whose times are not YYYY-MM-DDTHH:mmZ', async () => {

@@ -3,6 +3,9 @@ import type { StepIntervals } from '../../../src/core/counters.js';
 import {
   DataStart,
   GaugeCursor,
+  STEP_ESTIMATED,
+  STEP_MISSING,
+  STEP_SAMPLED,
   StepAccumulator,
   counterIntervals,
   hourOfInterval,
@@ -12,7 +15,7 @@ import {
 } from '../../../src/core/counters.js';
 
 // A 15-minute grid keeps hand computations short: four steps per hour. Hour 0 = [0, 3600).
-const options = { stepSeconds: 900, stalenessSeconds: 1800 };
+const options = { stepSeconds: 900, stalenessSeconds: 1800, maxGapSeconds: 1800 };
 
 function hourly(
   times: number[],
@@ -83,16 +86,70 @@ describe('counterIntervals + sumByHour', () => {
     });
   });
 
-  it('covers the steps of a short outage before a reset but puts the restart usage on the last step', () => {
-    // Carry (0, 500); back at 2700 with 30 after a 2700 s outage, within a 3600 s staleness window.
+  it('books nothing for the steps of an outage before a reset, and the restart usage on the last step', () => {
+    // Carry (0, 500); back at 2700 with 30 after a 2700 s outage: usage before the reset is
+    // unknowable (SPEC §2), so (0,900] and (900,1800] book nothing and are missing.
+    const seen: Array<[number, number, number]> = [];
+    visitCounterIntervals(
+      [2700],
+      [30],
+      { timeSeconds: 0, value: 500 },
+      { stepSeconds: 900, stalenessSeconds: 3600, maxGapSeconds: 3600 },
+      (end, increase, flags) => seen.push([end, increase, flags]),
+    );
+    expect(seen).toEqual([
+      [900, 0, STEP_MISSING],
+      [1800, 0, STEP_MISSING],
+      [2700, 30, STEP_SAMPLED],
+    ]);
     const { intervals } = counterIntervals(
       [2700],
       [30],
       { timeSeconds: 0, value: 500 },
-      { stepSeconds: 900, stalenessSeconds: 3600 },
+      { stepSeconds: 900, stalenessSeconds: 3600, maxGapSeconds: 3600 },
     );
-    // Steps (0,900] and (900,1800] covered with 0, (1800,2700] gets the 30 since the restart.
-    expect(intervals).toEqual({ ends: [900, 1800, 2700], increases: [0, 0, 30] });
+    expect(intervals).toEqual({ ends: [2700], increases: [30] });
+  });
+
+  it('interpolates one missed scrape at a 300 s interval: the increase is booked, flagged, not dropped', () => {
+    // The case: samples every 300 s, one missing (a 600 s gap). The counter kept
+    // counting: 60 core-seconds between 300 and 900 are real usage, 30 per step, both flagged
+    // estimated; the step ending at the resumed sample is also sampled.
+    const seen: Array<[number, number, number]> = [];
+    visitCounterIntervals(
+      [300, 900, 1200],
+      [100, 160, 190],
+      { timeSeconds: 0, value: 70 },
+      { stepSeconds: 300, stalenessSeconds: 300, maxGapSeconds: 86_400 },
+      (end, increase, flags) => seen.push([end, increase, flags]),
+    );
+    expect(seen).toEqual([
+      [300, 30, STEP_SAMPLED],
+      [600, 30, STEP_ESTIMATED],
+      [900, 30, STEP_SAMPLED | STEP_ESTIMATED],
+      [1200, 30, STEP_SAMPLED],
+    ]);
+    // Total = 190 − 70 = 120: nothing lost.
+    expect(seen.reduce((sum, [, increase]) => sum + increase, 0)).toBe(120);
+  });
+
+  it('reports a gap longer than the interpolation limit as missing, not invented', () => {
+    const seen: Array<[number, number, number]> = [];
+    visitCounterIntervals(
+      [900, 4500],
+      [10, 50],
+      { timeSeconds: 0, value: 0 },
+      { stepSeconds: 900, stalenessSeconds: 900, maxGapSeconds: 1800 },
+      (end, increase, flags) => seen.push([end, increase, flags]),
+    );
+    // (0,900] sampled +10; the 3600 s gap exceeds 1800 s: its four steps book nothing.
+    expect(seen).toEqual([
+      [900, 10, STEP_SAMPLED],
+      [1800, 0, STEP_MISSING],
+      [2700, 0, STEP_MISSING],
+      [3600, 0, STEP_MISSING],
+      [4500, 0, STEP_MISSING],
+    ]);
   });
 
   it('counts a series that appears mid-hour from zero', () => {
@@ -162,7 +219,7 @@ describe('look-ahead past the chunk end', () => {
     // Chunk ends at 3600. Samples 2700 → 100, then nothing until 5400 → 160 (gap 2700 ≤ staleness
     // 3600): 60 spread over (2700,3600], (3600,4500], (4500,5400] = 20 each. The carry stays at
     // 2700 so the next chunk repeats the spread and keeps the steps after 3600.
-    const lookahead = { stepSeconds: 900, stalenessSeconds: 3600 };
+    const lookahead = { stepSeconds: 900, stalenessSeconds: 3600, maxGapSeconds: 3600 };
     const first = counterIntervals(
       [2700, 5400],
       [100, 160],
@@ -208,12 +265,19 @@ describe('StepAccumulator', () => {
     steps.add(1, 4500, 20);
     steps.add(0, -900, 99); // before the grid: an hour already handed over
     steps.add(0, 9000, 99); // after the grid
+    const hour = (sums: number[], coveredSteps: number) => ({
+      sums,
+      coveredSteps,
+      sampledSteps: coveredSteps,
+      estimatedSteps: 0,
+      missingSteps: 0,
+    });
     expect([...steps.hours(0, 7200)]).toEqual([
-      [0, { sums: [3, 10], coveredSteps: 2 }],
-      [3600, { sums: [0, 20], coveredSteps: 1 }],
+      [0, hour([3, 10], 2)],
+      [3600, hour([0, 20], 1)],
     ]);
     // Only hours inside the window: the step ending at 900 is in hour 0, outside [3600, 7200).
-    expect([...steps.hours(3600, 7200)]).toEqual([[3600, { sums: [0, 20], coveredSteps: 1 }]]);
+    expect([...steps.hours(3600, 7200)]).toEqual([[3600, hour([0, 20], 1)]]);
     expect(steps.activeRange(0, 7200)).toEqual({ first: 1, last: 5 });
   });
 
@@ -224,7 +288,23 @@ describe('StepAccumulator', () => {
     expect(steps.hours(0, 7200).size).toBe(0);
     expect([...steps.covered]).toEqual(new Array(9).fill(0));
     steps.add(0, 2700, 7);
-    expect([...steps.hours(0, 7200)]).toEqual([[0, { sums: [7], coveredSteps: 1 }]]);
+    expect([...steps.hours(0, 7200)]).toEqual([
+      [0, { sums: [7], coveredSteps: 1, sampledSteps: 1, estimatedSteps: 0, missingSteps: 0 }],
+    ]);
+  });
+
+  it('tells sampled, interpolated and missing steps apart per hour', () => {
+    const steps = new StepAccumulator(0, 900, 9, 1);
+    steps.add(0, 900, 4, STEP_SAMPLED);
+    steps.add(0, 1800, 2, STEP_ESTIMATED);
+    steps.add(0, 2700, 2, STEP_SAMPLED | STEP_ESTIMATED);
+    steps.add(0, 4500, 0, STEP_MISSING);
+    steps.add(0, 5400, 3, STEP_SAMPLED);
+    expect([...steps.hours(0, 7200)]).toEqual([
+      [0, { sums: [8], coveredSteps: 3, sampledSteps: 2, estimatedSteps: 2, missingSteps: 0 }],
+      [3600, { sums: [3], coveredSteps: 1, sampledSteps: 1, estimatedSteps: 0, missingSteps: 1 }],
+    ]);
+    expect(steps.covered[4]).toBe(0);
   });
 });
 
@@ -276,7 +356,7 @@ describe('GaugeCursor', () => {
 });
 
 describe('DataStart: series already running when the data begins', () => {
-  const options = { stepSeconds: 15, stalenessSeconds: 300 };
+  const options = { stepSeconds: 15, stalenessSeconds: 300, maxGapSeconds: 300 };
   // The range read starts at 0 (an hour before the window); a 1 h look-back.
   const series = (times: number[], values: number[]) => ({ times, values });
 

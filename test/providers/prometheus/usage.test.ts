@@ -173,6 +173,7 @@ describe('fetchNodeUsage', () => {
         memoryGiBHours: 0,
         labels: { host: 'h1:9100', project: 'proj', machine: 'm1', owner: 'aa1' },
         coverage: 1,
+        gapInterpolated: false,
       });
     }
     // First chunk one hour (data density unknown), then as many hours as the point budget allows.
@@ -352,6 +353,7 @@ describe('fetchPodUsage', () => {
         memoryGiBHours: 1,
         labels,
         coverage: 0.5,
+        gapInterpolated: false,
       },
       {
         // 01:00-01:15: 0.6 × 900 = 540 busy; 1.5 × 900 = 1350 reserved (not the hour the request stayed reported).
@@ -364,6 +366,7 @@ describe('fetchPodUsage', () => {
         memoryGiBHours: 0.5,
         labels,
         coverage: 0.25,
+        gapInterpolated: false,
       },
     ]);
     const queries = server.requests.map(
@@ -407,7 +410,7 @@ describe('fetchPodUsage', () => {
     });
   });
 
-  it('detects pods when cAdvisor metrics exist, nodes otherwise', async () => {
+  it('detects pods when cAdvisor metrics exist in the window, nodes when only node_exporter does, null without data', async () => {
     const { client: withPods } = await clientFor((_, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
@@ -417,8 +420,25 @@ describe('fetchPodUsage', () => {
         }),
       );
     });
-    const { client: withoutPods } = await clientFor(fakePrometheus([]));
-    expect(await detectSource(withPods)).toBe('pods');
-    expect(await detectSource(withoutPods, { at: new Date(T0 * 1000) })).toBe('nodes');
+    const queries: string[] = [];
+    const { client: nodesOnly } = await clientFor((req, res) => {
+      const query =
+        new URL(req.url, 'http://x').searchParams.get('query') ??
+        new URLSearchParams(req.body).get('query') ??
+        '';
+      queries.push(query);
+      const count = query.includes('node_cpu_seconds_total')
+        ? [{ metric: {}, value: [T0, '4'] }]
+        : [];
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: count } }));
+    });
+    const { client: empty } = await clientFor(fakePrometheus([]));
+    const window = { from: new Date((T0 - 7200) * 1000), to: new Date(T0 * 1000) };
+    expect(await detectSource(withPods, window)).toBe('pods');
+    expect(await detectSource(nodesOnly, window)).toBe('nodes');
+    // The whole window is looked at: a two-hour look-back ending at the window's end.
+    expect(queries[0]).toContain('[7200s]');
+    expect(await detectSource(empty, window)).toBeNull();
   });
 });
