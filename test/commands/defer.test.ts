@@ -3,7 +3,7 @@
  * injected clock, a fake sleeper that advances it (no real sleeping) and a fake signal source.
  * `run` starts real child processes (`node -e …`).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -319,6 +319,57 @@ describe('carbonctl wait', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`${signal} while waiting for the cleanest window: not started`);
     expect(h.listenerCount()).toBe(0);
+  });
+
+  it('works with Electricity Maps’ hourly forecast (recorded payload), skipping hours without a value', async () => {
+    const em = await startLoopbackServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        req.url.includes('/carbon-intensity/forecast')
+          ? readFileSync('fixtures/intensity/electricitymaps-v3-carbon-intensity-forecast.json')
+          : '{"error":"not recorded"}',
+      );
+    });
+    try {
+      // Recorded (DE): 20:00 410, 21:00 395, 22:00 372, 23:00 null, 00:00 350 g/kWh.
+      const h = harness(new Date('2024-03-06T20:10:00Z'));
+      const result = await run(
+        [
+          'wait',
+          '--provider',
+          'electricitymaps',
+          '--zone',
+          'DE',
+          '--for',
+          '1h',
+          '--within',
+          '5h',
+          '--recheck',
+          '6h',
+          '-o',
+          'json',
+        ],
+        {
+          env: { CARBONCTL_INTENSITY_URL: em.url, CARBONCTL_ELECTRICITYMAPS_TOKEN: 'test-token' },
+          ...h.options(),
+        },
+      );
+      expect(result.stderr).not.toContain('test-token');
+      expect(result.code).toBe(0);
+      expect(h.sleeps).toEqual([3 * HOUR + 50 * MIN]);
+      const data = JSON.parse(result.stdout);
+      expect(data).toMatchObject({
+        started_at: '2024-03-07T00:00:00.000Z',
+        reason: 'best_window',
+        mean_intensity: 350,
+        now_mean_intensity: 410,
+        provider: 'electricitymaps',
+        region: 'DE',
+      });
+      expect(data.saving_percent).toBeCloseTo(((410 - 350) / 410) * 100, 10); // 14.63 %
+    } finally {
+      await em.close();
+    }
   });
 
   it('static and fixed providers have no forecast: start at once with a notice', async () => {
