@@ -151,7 +151,7 @@ describe('carbonctl wait', () => {
     });
     expect(data.saving_percent).toBeCloseTo(75, 10); // (200 − 50) / 200
     expect(result.stderr).toContain(
-      'Plan: start 2026-11-21 17:00 UTC (in 4 h 55 min), the cleanest 1 h 0 min window: expected 50.0 g/kWh vs 200.0 starting now (75.0% less).',
+      'Plan: start 2026-11-21 17:00 UTC (in 4 h 55 min), the cleanest 1 h window: expected 50.0 g/kWh vs 200.0 starting now (75.0% less).',
     );
     expect(h.listenerCount()).toBe(0); // signal handlers are removed after the wait
   });
@@ -490,6 +490,7 @@ describe('carbonctl run', () => {
       actual_intensity_source: 'provider',
       busy_cpu_seconds: 3600,
       cpu_seconds_source: 'given',
+      command: 'node', // the name only, never the arguments
     });
     expect(details.saved_co2e_g).toBeCloseTo(1.68, 12);
 

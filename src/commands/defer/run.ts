@@ -156,7 +156,8 @@ async function recordRun(
   const details = {
     ...waitJson(outcome),
     name: flags.name,
-    command: [flags.command, ...flags.args].join(' '),
+    // The command's name only: its arguments may carry secrets, and the ledger keeps rows forever.
+    command: basename(flags.command),
     exit_status: exitStatusOf(child),
     ended_at: times.endedAt.toISOString(),
     actual_mean_intensity: intensity.gPerKwh,

@@ -121,7 +121,8 @@ export function shortUtc(date: Date): string {
 function describeWait(ms: number): string {
   const minutes = Math.round(ms / MINUTE_MS);
   const hours = Math.floor(minutes / 60);
-  return hours === 0 ? `${minutes} min` : `${hours} h ${minutes % 60} min`;
+  if (hours === 0) return `${minutes} min`;
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
 }
 
 function describePlan(plan: StartPlan, now: Date, windowMs: number): string {
