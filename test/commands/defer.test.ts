@@ -550,6 +550,44 @@ describe('carbonctl run', () => {
     expect(JSON.parse(total.stdout).totals.realized.in_period.co2e_g).toBeCloseTo(3.36, 9);
   });
 
+  it('--cpu-cores counts the reserved core time the command did not use as idle', async () => {
+    actualOf = (slot) => (slot.getUTCHours() === 17 ? 60 : 80); // outturn during 17:00–18:00
+    const dir = tempDir();
+    const h = harness(utc('17:00'));
+    const result = await runCommand(
+      [
+        '--for',
+        '1h',
+        '--within',
+        '2h',
+        '--busy-cpu-seconds',
+        '60',
+        '--cpu-cores',
+        '2',
+        '--',
+        NODE,
+        '-e',
+        'console.log("working")',
+      ],
+      h,
+      // The command "runs" for an hour of the injected clock.
+      { dir, onStdout: (text) => text.includes('working') && h.advance(HOUR) },
+    );
+    expect(result.code).toBe(0);
+    const details = JSON.parse(savingsRows(dir)[0]?.applied_json as string).carbon_aware_run;
+    expect(details.ended_at).toBe('2026-11-21T18:00:00.000Z');
+    // Busy 60 s × 12 W + idle (2 cores × 3600 s − 60 s) × 1 W = 720 + 7140 J = 7860 J = 0.00218333 kWh.
+    expect(details.energy_kwh).toBeCloseTo(7860 / 3.6e6, 15);
+    expect(details.actual_mean_intensity).toBe(60); // both half-hours of 17:00–18:00
+    // 17:00–18:00 (forecast 50 g/kWh) is the cleanest hour of the horizon: it starts at once,
+    // and the outturn (60) was dirtier than the forecast that baseline came from.
+    expect(details.reason).toBe('now_is_best');
+    expect(details.now_mean_intensity).toBe(50);
+    expect(details.saved_co2e_g).toBeCloseTo((7860 / 3.6e6) * (50 - 60), 12);
+    expect(savingsRows(dir)[0]?.monthly_co2e_g).toBe(0); // recorded as no saving
+    expect(result.stderr).toContain('more than starting at once (recorded as no saving)');
+  });
+
   it('measures the command’s CPU time when none is given', async () => {
     const dir = tempDir();
     const h = harness(utc('17:00'));
