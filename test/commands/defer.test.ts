@@ -519,6 +519,16 @@ describe('carbonctl run', () => {
       );
     expect(Number(line?.split(' ').pop())).toBeCloseTo(1.68, 9);
 
+    // The job's recommendation reads like any other applied one.
+    const id = rows[0]?.recommendation_id as string;
+    const shown = await run(['recommendations', 'show', id.slice(0, 6)], later);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Run nightly in the cleanest window (carbonctl run)');
+    const applied = await run(['recommendations', '--status', 'applied', '-o', 'json'], later);
+    expect(JSON.parse(applied.stdout).data.map((r: { id: string }) => r.id)).toEqual([id]);
+    const active = await run(['recommendations', '-o', 'json'], later);
+    expect(JSON.parse(active.stdout).meta.total).toBe(0); // nothing new to act on
+
     // A second run of the same job adds to the same recommendation.
     const h2 = harness(utc('12:05'));
     const again = await runCommand(
