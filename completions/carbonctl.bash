@@ -20,6 +20,8 @@ _carbonctl() {
       "|recommendations") path="recommendations" ;;
       "|export") path="export" ;;
       "|budget") path="budget" ;;
+      "|wait") path="wait" ;;
+      "|run") path="run" ;;
       "|clusters") path="clusters" ;;
       "|doctor") path="doctor" ;;
       "|config") path="config" ;;
@@ -307,6 +309,38 @@ _carbonctl() {
     "budget status|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "budget status|--output"|"budget status|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "budget status|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--for") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--within") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--max-wait") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--threshold") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--percentile") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--recheck") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--on-missing-forecast") COMPREPLY=($(compgen -W "run-now fail" -- "$cur")); return ;;
+    "wait|--provider") COMPREPLY=($(compgen -W "uk electricitymaps static fixed" -- "$cur")); return ;;
+    "wait|--region") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--zone") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "wait|--output"|"wait|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "wait|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--for") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--within") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--max-wait") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--threshold") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--percentile") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--recheck") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--on-missing-forecast") COMPREPLY=($(compgen -W "run-now fail" -- "$cur")); return ;;
+    "run|--provider") COMPREPLY=($(compgen -W "uk electricitymaps static fixed" -- "$cur")); return ;;
+    "run|--region") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--zone") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--busy-cpu-seconds") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--cpu-cores") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--name") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--power-profile") COMPREPLY=($(compgen -W "ada aws gcp azure custom" -- "$cur")); return ;;
+    "run|--busy-power-w") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--idle-power-w") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--pue") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "run|--output"|"run|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "run|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "clusters|--output"|"clusters|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "clusters|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "clusters list|--provider") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -368,7 +402,7 @@ _carbonctl() {
     "help|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$path" in
-    "") COMPREPLY=($(compgen -W "intensity calculate equivalencies track usage history heatmap report recommendations export budget clusters doctor config init completion help --version -V --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "intensity calculate equivalencies track usage history heatmap report recommendations export budget wait run clusters doctor config init completion help --version -V --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "intensity") COMPREPLY=($(compgen -W "--provider --region --zone --at --forecast --best-window --within --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "calculate") COMPREPLY=($(compgen -W "--busy-cpu-seconds --idle-cpu-seconds --memory-gib-hours --power-profile --busy-power-w --idle-power-w --pue --intensity --provider --region --zone --at --equivalencies --energy-only --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "equivalencies") COMPREPLY=($(compgen -W "--unit --count --all --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
@@ -392,6 +426,8 @@ _carbonctl() {
     "budget") COMPREPLY=($(compgen -W "check status --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "budget check") COMPREPLY=($(compgen -W "--max-co2e --max-energy --max-cost --budget --window --since --from --to --prometheus-url --cluster --source --namespace --project --owner --selector --busy-cpu-seconds --idle-cpu-seconds --intensity --allow-estimates --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --tz --baseline --max-increase --baseline-metric --write-baseline --junit --fail-on-missing-data --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "budget status") COMPREPLY=($(compgen -W "--budget --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "wait") COMPREPLY=($(compgen -W "--for --within --max-wait --threshold --percentile --recheck --on-missing-forecast --provider --region --zone --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "run") COMPREPLY=($(compgen -W "--for --within --max-wait --threshold --percentile --recheck --on-missing-forecast --provider --region --zone --busy-cpu-seconds --cpu-cores --name --no-record --power-profile --busy-power-w --idle-power-w --pue --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters list") COMPREPLY=($(compgen -W "--provider --environment --status --cluster --prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters show") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); fi ;;

@@ -12,6 +12,8 @@ complete -c carbonctl -n '__fish_use_subcommand' -a report
 complete -c carbonctl -n '__fish_use_subcommand' -a recommendations
 complete -c carbonctl -n '__fish_use_subcommand' -a export
 complete -c carbonctl -n '__fish_use_subcommand' -a budget
+complete -c carbonctl -n '__fish_use_subcommand' -a wait
+complete -c carbonctl -n '__fish_use_subcommand' -a run
 complete -c carbonctl -n '__fish_use_subcommand' -a clusters
 complete -c carbonctl -n '__fish_use_subcommand' -a doctor
 complete -c carbonctl -n '__fish_use_subcommand' -a config
@@ -418,6 +420,47 @@ complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_su
 complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_subcommand_from budget' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
 complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_subcommand_from budget' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_subcommand_from budget' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l for -r -F -d 'how long the job runs, e.g. 45min, 2h (required)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l within -r -F -d 'the job must finish within this horizon from now, at most 48h (required)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l max-wait -r -F -d 'start at the latest after this long (default: --within minus --for)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l threshold -r -F -d 'start as soon as the job’s expected mean intensity is at or below this'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l percentile -r -F -d 'start as soon as the expected mean is among the cleanest p % of start times (0-100)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l recheck -r -F -d 're-read the forecast this often while waiting (default 30min, at least 1min)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l on-missing-forecast -r -a 'run-now fail' -d 'no forecast (offline, provider down): start now with a warning, or fail (exit 3)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l provider -r -a 'uk electricitymaps static fixed' -d 'intensity provider'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l region -r -F -d 'GB region id 1-17 or outward postcode (uk provider)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l zone -r -F -d 'zone or country code (electricitymaps, static)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l for -r -F -d 'how long the job runs, e.g. 45min, 2h (required)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l within -r -F -d 'the job must finish within this horizon from now, at most 48h (required)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l max-wait -r -F -d 'start at the latest after this long (default: --within minus --for)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l threshold -r -F -d 'start as soon as the job’s expected mean intensity is at or below this'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l percentile -r -F -d 'start as soon as the expected mean is among the cleanest p % of start times (0-100)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l recheck -r -F -d 're-read the forecast this often while waiting (default 30min, at least 1min)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l on-missing-forecast -r -a 'run-now fail' -d 'no forecast (offline, provider down): start now with a warning, or fail (exit 3)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l provider -r -a 'uk electricitymaps static fixed' -d 'intensity provider'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l region -r -F -d 'GB region id 1-17 or outward postcode (uk provider)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l zone -r -F -d 'zone or country code (electricitymaps, static)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l busy-cpu-seconds -r -F -d 'CPU core-seconds the job used (default: measured from the command)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l cpu-cores -r -F -d 'cores reserved for the job: their unused time counts as idle'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l name -r -F -d 'name the run is recorded under (default: the command’s name)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l no-record -d 'do not record the run in the ledger'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l power-profile -r -a 'ada aws gcp azure custom' -d 'power profile'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l busy-power-w -r -F -d 'watts per busy core (default 12, ada profile)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l idle-power-w -r -F -d 'watts per idle core (default 1, ada profile)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l pue -r -F -d 'power usage effectiveness, ≥ 1 (default 1.0)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from run' -l help -s h -d 'show help'
 complete -c carbonctl -n '__fish_seen_subcommand_from clusters; and not __fish_seen_subcommand_from list show' -a list
 complete -c carbonctl -n '__fish_seen_subcommand_from clusters; and not __fish_seen_subcommand_from list show' -a show
 complete -c carbonctl -n '__fish_seen_subcommand_from clusters' -l output -s o -r -a 'table json csv markdown' -d 'output format'

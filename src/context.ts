@@ -7,6 +7,13 @@ import type { IOStreams } from './io/streams.js';
 import type { ResolvedSettings, SettingOverride } from './config/resolve.js';
 import type { HttpClient } from './providers/http.js';
 import type { Prompter } from './io/prompter.js';
+import type { HandledSignal } from './errors.js';
+
+/** Waits `ms` milliseconds, resolving early when `signal` aborts (the sleeper port). */
+export type Sleeper = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Subscribes to SIGINT/SIGTERM for as long as a command wants them; returns the unsubscribe. */
+export type SignalSource = (listener: (signal: HandledSignal) => void) => () => void;
 
 /** What a command may ask for when resolving its settings. */
 export interface SettingsRequest {
@@ -22,6 +29,10 @@ export interface Context {
   readonly version: string;
   /** The current instant (injected: tests pass a fixed clock). */
   now(): Date;
+  /** Waits (injected: tests advance their clock instead of sleeping). */
+  sleep: Sleeper;
+  /** SIGINT/SIGTERM while a command handles them itself (`wait`, `run`). */
+  onSignal: SignalSource;
   /** The config file this run reads and writes. */
   configFile(): { path: string; explicit: boolean };
   /** Effective settings for this command: flags > env > file > defaults. */
@@ -42,6 +53,10 @@ export interface ContextInit {
   env: Record<string, string | undefined>;
   version: string;
   now: () => Date;
+  /** The sleeper port (default: a real timer). */
+  sleep?: Sleeper;
+  /** The signal port (default: none; main.ts passes the process's signals). */
+  onSignal?: SignalSource;
   /** Default config/ledger locations (user dirs, or a temp dir in tests). */
   defaults: () => { configFile: string; ledgerFile: string };
   /** Where `--config` pointed, once commander has parsed it. */
@@ -66,6 +81,8 @@ export function createContext(init: ContextInit): Context {
     env: init.env,
     version: init.version,
     now: init.now,
+    sleep: init.sleep ?? realSleep,
+    onSignal: init.onSignal ?? (() => () => undefined),
     configFile() {
       const flag = init.configFlag?.();
       if (flag) return { path: flag, explicit: true };
@@ -120,4 +137,19 @@ export function createContext(init: ContextInit): Context {
     },
   };
   return context;
+}
+
+/** A real timer; resolves early (never rejects) when the signal aborts. */
+async function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return;
+  await new Promise<void>((resolve) => {
+    // Node timers hold at most 2^31 − 1 ms; callers re-check the clock after each wait anyway.
+    const timer = setTimeout(done, Math.min(Math.max(0, ms), 2_147_483_647));
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

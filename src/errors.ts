@@ -60,6 +60,33 @@ export class CancelledError extends CarbonctlError {
   }
 }
 
+/** The signals `wait` and `run` handle, with their numbers (exit status 128 + number). */
+export const HANDLED_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+/** A signal carbonctl handles while waiting or running a command. */
+export type HandledSignal = keyof typeof HANDLED_SIGNALS;
+
+/** Exit 128 + signal number (130 SIGINT, 143 SIGTERM): stopped by a signal while waiting. */
+export class SignalledError extends CarbonctlError {
+  readonly exitCode: number;
+  constructor(signal: HandledSignal, message: string) {
+    super(message);
+    this.exitCode = 128 + HANDLED_SIGNALS[signal];
+  }
+}
+
+/**
+ * `carbonctl run`: the command it ran failed; carbonctl exits with the same status (the
+ * command's exit code, 128 + signal number when it died by a signal, 127 when not found).
+ * main.ts prints the message as a notice, not an error: the command has said what went wrong.
+ */
+export class CommandExitError extends CarbonctlError {
+  readonly exitCode: number;
+  constructor(exitCode: number, message: string) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
 /** Exit 1: a bug. main.ts prints a hint to report it with the version. */
 export class InternalError extends CarbonctlError {
   readonly exitCode = 1;
@@ -80,7 +107,14 @@ export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
   },
   { code: 4, meaning: 'budget exceeded (budget check)' },
   { code: 5, meaning: 'data incomplete and --strict was given (coverage below the threshold)' },
-  { code: 130, meaning: 'cancelled at an interactive prompt (Ctrl-C)' },
+  {
+    code: 130,
+    meaning: 'cancelled: Ctrl-C at an interactive prompt, or SIGINT while `wait`/`run` waits',
+  },
+  {
+    code: 143,
+    meaning: 'SIGTERM while `wait`/`run` waits (`run` passes its command’s status through)',
+  },
 ];
 
 /** The exit code for any thrown value: ours carry one; anything else is a bug (1). */

@@ -3,8 +3,15 @@
  * The only place that decides the exit code (STYLE.md §5).
  */
 import { CommanderError } from 'commander';
-import { createContext, type ContextInit } from './context.js';
-import { CarbonctlError, exitCodeOf, InternalError, UsageError } from './errors.js';
+import { createContext, type ContextInit, type SignalSource } from './context.js';
+import {
+  CarbonctlError,
+  CommandExitError,
+  exitCodeOf,
+  type HandledSignal,
+  InternalError,
+  UsageError,
+} from './errors.js';
 import { IOStreams } from './io/streams.js';
 import { buildProgram, fromCommanderError } from './program.js';
 import { defaultPaths } from './config/paths.js';
@@ -17,12 +24,17 @@ export interface ProcessLike {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Subscribe to process signals (the real process; in-memory runs have none). */
+  on?: (event: HandledSignal, listener: () => void) => unknown;
+  off?: (event: HandledSignal, listener: () => void) => unknown;
 }
 
 /** Run carbonctl with these arguments; resolves to the exit code. */
 export async function main(
   proc: ProcessLike,
-  overrides: Partial<Pick<ContextInit, 'now' | 'defaults' | 'makePrompter' | 'httpOptions'>> & {
+  overrides: Partial<
+    Pick<ContextInit, 'now' | 'defaults' | 'makePrompter' | 'httpOptions' | 'sleep' | 'onSignal'>
+  > & {
     isTTY?: { stdout: boolean; stderr: boolean; stdin: boolean };
   } = {},
 ): Promise<number> {
@@ -46,6 +58,8 @@ export async function main(
     configFlag: () => program?.opts().config as string | undefined,
     ...(overrides.makePrompter ? { makePrompter: overrides.makePrompter } : {}),
     ...(overrides.httpOptions ? { httpOptions: overrides.httpOptions } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    onSignal: overrides.onSignal ?? processSignals(proc),
   });
   try {
     program = buildProgram(context);
@@ -64,7 +78,25 @@ export async function main(
   }
 }
 
+/** SIGINT/SIGTERM of the real process, for as long as a command listens (then default again). */
+function processSignals(proc: ProcessLike): SignalSource {
+  return (listener) => {
+    const { on, off } = proc;
+    if (on === undefined || off === undefined) return () => undefined;
+    const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+      const handler = (): void => listener(signal);
+      on.call(proc, signal, handler);
+      return () => off.call(proc, signal, handler);
+    });
+    return () => handlers.forEach((remove) => remove());
+  };
+}
+
 function report(error: unknown, io: IOStreams, verbose: boolean): number {
+  if (error instanceof CommandExitError) {
+    io.notice(error.message);
+    return error.exitCode;
+  }
   if (error instanceof CarbonctlError) {
     io.error(error.message);
     if (error.hint) io.info(`hint: ${error.hint}`);

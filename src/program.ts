@@ -32,6 +32,7 @@ export function buildProgram(
 Examples:
   $ carbonctl calculate --busy-cpu-seconds 1000 --idle-cpu-seconds 5000 --intensity 185
   $ carbonctl intensity --forecast 24 --best-window 3h
+  $ carbonctl run --for 2h --within 12h -- make train
   $ carbonctl track --prometheus-url http://prometheus:9090
   $ carbonctl help exit-codes
 

@@ -8,6 +8,7 @@ import { helpCommand } from './help/index.js';
 import { initCommand } from './init/index.js';
 import { trackCommand } from './track/index.js';
 import { budgetCommand } from './budget/index.js';
+import { runCommand, waitCommand } from './defer/index.js';
 import { clustersCommand } from './clusters/index.js';
 import { doctorCommand } from './doctor/index.js';
 import { exportCommand } from './export/index.js';
@@ -30,6 +31,8 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   recommendationsCommand,
   exportCommand,
   budgetCommand,
+  waitCommand,
+  runCommand,
   clustersCommand,
   doctorCommand,
   configCommand,

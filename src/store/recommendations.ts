@@ -27,6 +27,7 @@ import type {
   RecommendationType,
   StoredRecommendation,
 } from '../core/recommendation-model.js';
+import type { CarbonAwareRunEntry } from '../core/carbon-aware.js';
 
 /** Which recommendations `list` returns, and in what order. Absent filters match everything. */
 export interface RecommendationListQuery {
@@ -83,6 +84,16 @@ export interface RecommendationRepository {
   ignore(id: string, reason: string | null, now: Date): StoredRecommendation;
   /** Brings an ignored or applied one back to active; an applied one's savings stop accruing. */
   restore(id: string, now: Date): RestoreOutcome;
+  /**
+   * Records a finished `carbonctl run`: its job's CARBON_AWARE_SHIFT recommendation (applied;
+   * created on the first run, refreshed by later ones) and one savings entry over the run.
+   */
+  recordCarbonAwareRun(
+    finding: RecommendationFinding,
+    entry: CarbonAwareRunEntry,
+    details: Record<string, unknown>,
+    now: Date,
+  ): StoredRecommendation;
   /** Savings-ledger entries in effect at some point of [from, to) (all of them without a range). */
   savingsEntries(range?: { from: Date; to: Date }): SavingsEntry[];
 }
@@ -378,6 +389,49 @@ export class SqliteRecommendationRepository implements RecommendationRepository 
       });
       this.upsert(recommendation);
       return { recommendation, previousStatus: before.status };
+    });
+  }
+
+  recordCarbonAwareRun(
+    finding: RecommendationFinding,
+    entry: CarbonAwareRunEntry,
+    details: Record<string, unknown>,
+    now: Date,
+  ): StoredRecommendation {
+    return this.write(() => {
+      const before = this.getRow(finding.id);
+      const nowIso = now.toISOString();
+      const recommendation: StoredRecommendation = {
+        ...finding,
+        status: 'applied',
+        createdAt: before?.createdAt ?? nowIso,
+        updatedAt: nowIso,
+        lastSeenAt: nowIso,
+        applied: finding.recommended,
+        appliedAt: entry.appliedAt,
+        ignoredReason: null,
+      };
+      this.upsert(recommendation);
+      // `given`: measured figures, not derived from the recommendation's estimate.
+      this.statement(
+        `INSERT INTO savings_ledger (recommendation_id, type, cluster, namespace, month, applied_at,
+            ended_at, share, monthly_co2e_g, monthly_kwh, monthly_cost, currency, source, applied_json)
+          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'given', ?)`,
+      ).run(
+        recommendation.id,
+        recommendation.type,
+        recommendation.target.cluster,
+        recommendation.target.namespace,
+        entry.appliedAt.slice(0, 7),
+        entry.appliedAt,
+        entry.endedAt,
+        entry.monthlyCo2eGrams,
+        entry.monthlyKwh,
+        entry.monthlyCost,
+        entry.currency,
+        JSON.stringify({ ...finding.recommended, carbon_aware_run: details }),
+      );
+      return recommendation;
     });
   }
 

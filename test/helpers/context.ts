@@ -14,8 +14,12 @@ import type { Prompter } from '../../src/io/prompter.js';
 export class Capture extends Writable {
   chunks: string[] = [];
   isTTY = false;
+  constructor(private readonly onText?: (text: string) => void) {
+    super();
+  }
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
     this.chunks.push(chunk.toString());
+    this.onText?.(chunk.toString());
     callback();
   }
   get text(): string {
@@ -30,6 +34,14 @@ export interface RunOptions {
   tty?: boolean;
   dir?: string;
   prompter?: Prompter;
+  /** A moving clock (overrides `now`), e.g. one a fake sleeper advances. */
+  clock?: () => Date;
+  /** The sleeper port (default: the real timer). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The signal port (default: no signals). */
+  onSignal?: (listener: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+  /** Called with stdout text as it is written (e.g. to react to a child's output). */
+  onStdout?: (text: string) => void;
 }
 
 /** The outcome of one run. */
@@ -53,7 +65,7 @@ export function removeDir(dir: string): void {
 /** Run carbonctl in-process with a test context. */
 export async function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const dir = options.dir ?? tempDir();
-  const stdout = new Capture();
+  const stdout = new Capture(options.onStdout);
   const stderr = new Capture();
   const stdin = new PassThrough();
   const tty = options.tty ?? false;
@@ -61,13 +73,15 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
   const code = await main(
     { argv: ['node', 'carbonctl', ...args], env, stdout, stderr, stdin },
     {
-      now: () => options.now ?? new Date('2026-11-21T12:00:00Z'),
+      now: options.clock ?? (() => options.now ?? new Date('2026-11-21T12:00:00Z')),
       defaults: () => ({
         configFile: join(dir, 'config', 'config.json'),
         ledgerFile: join(dir, 'data', 'ledger.db'),
       }),
       isTTY: { stdout: tty, stderr: tty, stdin: tty },
       httpOptions: { sleep: () => Promise.resolve() },
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       ...(options.prompter ? { makePrompter: () => Promise.resolve(options.prompter!) } : {}),
     },
   );
