@@ -3,7 +3,7 @@
  * length so that it runs in the cleanest forecast window before a deadline, and what deferring
  * it saved. Pure: the forecast slots, the clock reading and the factors are arguments.
  */
-import { bestWindow } from './intensity.js';
+import { bestWindow, meanIntensityBetween } from './intensity.js';
 import {
   computeFootprint,
   type Activity,
@@ -142,9 +142,9 @@ export function planStart(input: StartPlanInput): StartPlan | null {
 }
 
 /**
- * Time-weighted mean intensity over `[from, to)` of `actual ?? forecast` (what the grid was
- * while a job ran), or null unless the slots cover the whole interval. A zero-length interval
- * takes the value of the slot containing `from`.
+ * Time-weighted mean intensity over `[from, to)` from `actual ?? forecast` (usable values only),
+ * or null unless the slots cover it without gaps: {@link meanIntensityBetween} of the
+ * accounting's intensity maths, for a run that starts and ends mid-slot.
  */
 export function meanIntensityOver(
   slots: readonly IntensitySlot[],
@@ -152,30 +152,8 @@ export function meanIntensityOver(
   to: Date,
 ): { meanIntensity: number; usedForecast: boolean } | null {
   const fromMs = from.getTime();
-  const toMs = Math.max(to.getTime(), fromMs + 1);
-  const sorted = [...slots].sort((a, b) => a.from.getTime() - b.from.getTime());
-  let cursor = fromMs;
-  let weighted = 0;
-  let usedForecast = false;
-  for (const slot of sorted) {
-    if (cursor >= toMs) break;
-    const slotTo = slot.to.getTime();
-    if (slotTo <= cursor) continue;
-    if (slot.from.getTime() > cursor) return null;
-    const value =
-      slot.actual !== null && Number.isFinite(slot.actual)
-        ? slot.actual
-        : slot.forecast !== null && Number.isFinite(slot.forecast)
-          ? slot.forecast
-          : null;
-    if (value === null) return null;
-    if (value !== slot.actual) usedForecast = true;
-    const segmentEnd = Math.min(slotTo, toMs);
-    weighted += value * (segmentEnd - cursor);
-    cursor = segmentEnd;
-  }
-  if (cursor < toMs) return null;
-  return { meanIntensity: weighted / (toMs - fromMs), usedForecast };
+  const result = meanIntensityBetween(slots, fromMs, Math.max(to.getTime(), fromMs + 1));
+  return result === null ? null : { meanIntensity: result.mean, usedForecast: result.usedForecast };
 }
 
 /** The footprint of a run as it happened, of the same run started now, and the difference. */

@@ -224,6 +224,18 @@ export function decideHourIntensity(input: {
   return null;
 }
 
+/**
+ * Time-weighted mean over `[fromMs, toMs)` of `actual ?? forecast` (usable values only), or null
+ * unless the slots cover it without gaps; for intervals that are not whole hours (a run).
+ */
+export function meanIntensityBetween(
+  slots: readonly IntensitySlot[],
+  fromMs: number,
+  toMs: number,
+): { mean: number; usedForecast: boolean } | null {
+  return meanOver(sortSlots(slots), fromMs, toMs, actualThenForecast);
+}
+
 /** The cleanest window found by `bestWindow`, and how it compares with starting now. */
 export interface BestWindow {
   start: Date;

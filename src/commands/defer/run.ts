@@ -8,7 +8,7 @@ import { constants as osConstants } from 'node:os';
 import { basename } from 'node:path';
 import type { Context } from '../../context.js';
 import type { Settings } from '../../config/schema.js';
-import { methodologyFactors } from '../../config/factors.js';
+import { clusterProfile } from '../../accounting/profile.js';
 import {
   carbonAwareRunRecord,
   meanIntensityOver,
@@ -124,7 +124,7 @@ async function recordRun(
   const intensity = await intensityDuring(outcome, times.startedAt, times.endedAt, context);
   if (intensity === null) return null;
   const wallSeconds = (times.endedAt.getTime() - times.startedAt.getTime()) / 1000;
-  const factors = methodologyFactors(settings);
+  const factors = clusterProfile(settings).factors;
   const savings = runSavings(
     runActivity({ busySeconds, cores: flags.cores, wallSeconds }),
     factors,
