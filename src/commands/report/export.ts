@@ -5,9 +5,12 @@ import { formatOffsetIso } from '../../core/periods.js';
 import { IncompleteDataError } from '../../errors.js';
 import { writeFileAtomic, writeToStream } from '../../io/files.js';
 import { formatPercent } from '../../output/format.js';
+import { renderHtmlReport } from '../../output/html-report.js';
 import type { CommandResult } from '../../output/render.js';
+import type { Ledger } from '../../store/types.js';
 import { openReadLedger, readerSettings } from '../shared/ledger.js';
 import type { Invocation } from '../spec.js';
+import { buildHtmlModel } from './html.js';
 import { REPORT_OPTIONS } from './index.js';
 import {
   buildMetadata,
@@ -22,7 +25,7 @@ import {
 /** What `report export` prints after writing a file. */
 export interface ReportExportData {
   path: string;
-  format: 'csv' | 'json';
+  format: 'csv' | 'json' | 'html';
   rows: number;
   bytes: number;
   sha256: string;
@@ -67,6 +70,22 @@ export function checkCoverage(prepared: PreparedReport, context: Context): void 
   context.io.warn(`${message}. ${hint}`);
 }
 
+/** The file's content in the plan's format, as chunks (CSV and JSON stream; HTML is one page). */
+export function exportChunks(
+  ledger: Ledger,
+  prepared: PreparedReport,
+  context: Context,
+): Iterable<string> {
+  if (prepared.plan.format === 'csv') return csvChunks(ledger, prepared);
+  const provenance = readProvenance(ledger, prepared);
+  const metadata = buildMetadata(prepared, provenance, {
+    version: context.version,
+    generatedAt: context.now(),
+  });
+  if (prepared.plan.format === 'json') return jsonChunks(ledger, prepared, metadata);
+  return [renderHtmlReport(buildHtmlModel(ledger, prepared, metadata, provenance))];
+}
+
 /** Command entry: plan, up-front queries and checks, then the rows streamed to the file or stdout. */
 export async function execute(
   invocation: Invocation,
@@ -77,17 +96,7 @@ export async function execute(
   const ledger = openReadLedger(context, settings);
   const prepared = prepareReport(ledger, plan);
   checkCoverage(prepared, context);
-  const chunks =
-    plan.format === 'csv'
-      ? csvChunks(ledger, prepared)
-      : jsonChunks(
-          ledger,
-          prepared,
-          buildMetadata(prepared, readProvenance(ledger, prepared), {
-            version: context.version,
-            generatedAt: context.now(),
-          }),
-        );
+  const chunks = exportChunks(ledger, prepared, context);
   if (plan.out === null) {
     await writeToStream(context.io.stdout, chunks);
     return undefined;

@@ -28,7 +28,7 @@ export const REPORT_GROUP_BY_CHOICES = [
   'host',
 ] as const;
 /** `--format` values of the written file. */
-export const REPORT_FORMAT_CHOICES = ['csv', 'json'] as const;
+export const REPORT_FORMAT_CHOICES = ['csv', 'json', 'html'] as const;
 /** Coverage below this percentage warns, and fails with --strict, unless --min-coverage says otherwise. */
 export const DEFAULT_MIN_COVERAGE_PERCENT = 95;
 
@@ -61,7 +61,8 @@ export const REPORT_OPTIONS: OptionSpec[] = [
   ...READER_OPTIONS,
   {
     flags: '--format <format>',
-    description: 'file format: csv (default; json when --out ends in .json) or json',
+    description:
+      'file format: csv (default; json or html when --out ends in .json or .html), json, or html (a self-contained page with charts)',
     choices: REPORT_FORMAT_CHOICES,
   },
   {

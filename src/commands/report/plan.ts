@@ -59,7 +59,7 @@ export interface ReportPlan {
   groupBy: ReportGroupBy;
   /** Label filters (the range is added per query). */
   filter: LedgerFilter;
-  format: 'csv' | 'json';
+  format: 'csv' | 'json' | 'html';
   /** The output path with placeholders filled in; null = stdout. */
   out: string | null;
   force: boolean;
@@ -88,19 +88,12 @@ export function planReport(
       : asUsage(() => expandPathTemplate(outText, pathPlaceholders(range, zone)));
   const formatFlag = optionalString(opts, 'format') as ReportPlan['format'] | undefined;
   const format: ReportPlan['format'] =
-    formatFlag ??
-    (out !== null
-      ? out.toLowerCase().endsWith('.json')
-        ? 'json'
-        : 'csv'
-      : stdoutJson
-        ? 'json'
-        : 'csv');
-  if (out === null && stdoutJson && format === 'csv') {
+    formatFlag ?? (out !== null ? formatFromExtension(out) : stdoutJson ? 'json' : 'csv');
+  if (out === null && stdoutJson && format !== 'json') {
     throw new UsageError(
-      '-o json and --format csv contradict each other when the export goes to stdout',
+      `-o json and --format ${format} contradict each other when the export goes to stdout`,
       {
-        hint: 'Use --format json, drop -o json, or write the CSV to a file with --out.',
+        hint: `Use --format json, drop -o json, or write the ${format.toUpperCase()} to a file with --out.`,
       },
     );
   }
@@ -117,6 +110,14 @@ export function planReport(
     minCoveragePercent: (opts.minCoverage as number | undefined) ?? DEFAULT_MIN_COVERAGE_PERCENT,
     settings,
   };
+}
+
+/** The format an output path's extension implies: .json, .html/.htm, else CSV. */
+export function formatFromExtension(path: string): ReportPlan['format'] {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.html') || lower.endsWith('.htm')) return 'html';
+  return 'csv';
 }
 
 /** The up-front answers: periods, groups, whole-period sums and quality. */

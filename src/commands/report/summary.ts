@@ -22,7 +22,7 @@ export interface ReportSummaryData {
   totals: Record<string, unknown>;
   esrs_e1: PreparedReport['esrs'];
   data_quality: PreparedReport['quality'];
-  output: { path: string | null; format: 'csv' | 'json'; exists: boolean };
+  output: { path: string | null; format: 'csv' | 'json' | 'html'; exists: boolean };
 }
 
 /** Command entry: the same plan and queries as an export, minus the rows. */
