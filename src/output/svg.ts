@@ -118,7 +118,7 @@ export function stackedBarChart(options: StackedBarChartOptions): string {
   const descId = `${options.id}-desc`;
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${escapeXml(options.id)}" role="img" ` +
-      `viewBox="0 0 ${width} ${height + 24 * legendRows(options)}" aria-labelledby="${titleId} ${descId}">`,
+      `viewBox="0 0 ${width} ${height - 12 + 22 * legendRows(options) + 2}" aria-labelledby="${titleId} ${descId}">`,
     `<title id="${titleId}">${escapeXml(options.title)}</title>`,
     `<desc id="${descId}">${escapeXml(options.description)}</desc>`,
   );
