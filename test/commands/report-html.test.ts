@@ -95,7 +95,7 @@ describe('report export --format html: the numbers are the JSON export’s', () 
     );
     // The fixture makes them meaningful: a forecast on 1 day in 11, a market factor of 60 g/kWh.
     expect(json.metadata.data_quality.estimated_share).toBeGreaterThan(0.05);
-    expect(json.esrs_e1.scope2_market_tco2e).toBeLessThan(json.esrs_e1.scope2_location_tco2e);
+    expect(json.esrs_e1.scope2_market_tco2e).toBeLessThan(json.esrs_e1.scope2_location_tco2e ?? 0);
   });
 
   it('lists every owner with the sum of its JSON rows, its share and its per-week values', () => {
