@@ -1,7 +1,7 @@
 /** `carbonctl report summary|export`: CSRD-ready exports from the ledger, for people and cron (SPEC §7). */
 import { PERIOD_OPTIONS, type OptionSpec } from '../options.js';
 import { UsageError } from '../../errors.js';
-import { READER_OPTIONS } from '../shared/report-options.js';
+import { COMPARE_OPTION, READER_OPTIONS } from '../shared/report-options.js';
 import type { CommandSpec } from '../spec.js';
 
 // Literal lists (not imported from the core) so the registry stays free of luxon at start-up;
@@ -82,13 +82,17 @@ export const REPORT_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** `report summary` takes the export's arguments and `--compare`. */
+export const SUMMARY_OPTIONS: OptionSpec[] = [...REPORT_OPTIONS, COMPARE_OPTION];
+
 const summaryCommand: CommandSpec = {
   name: 'summary',
   description: 'Preview an export: rows, period, totals, coverage and share of estimated values',
-  options: REPORT_OPTIONS,
+  options: SUMMARY_OPTIONS,
   examples: [
     'carbonctl report summary --last-month',
     'carbonctl report summary --years 2025 --group-by project -o json',
+    'carbonctl report summary --last-month --group-by owner --compare year',
   ],
   load: () => import('./summary.js'),
 };
