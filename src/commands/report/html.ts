@@ -233,7 +233,11 @@ export function buildHtmlModel(
 
   const periodLabel = pathPlaceholders(plan.range, zone).period;
   return {
-    title: `Carbon report ${periodLabel}`,
+    // A split file (or a filtered export) names whose report it is in its title.
+    title: [
+      `Carbon report ${periodLabel}`,
+      ...Object.entries(describeFilters(plan.filter)).map(([key, value]) => `${key} ${value}`),
+    ].join(' · '),
     period: {
       label: periodLabel,
       from: formatOffsetIso(plan.range.from, zone),

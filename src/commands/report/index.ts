@@ -82,6 +82,20 @@ export const REPORT_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** `--split-by` values. */
+export const SPLIT_BY_CHOICES = ['owner', 'project', 'namespace'] as const;
+
+/** `report export` takes the report arguments and `--split-by`. */
+export const EXPORT_OPTIONS: OptionSpec[] = [
+  ...REPORT_OPTIONS,
+  {
+    flags: '--split-by <dimension>',
+    description:
+      'one file per owner, project or namespace (same format and flags, only that group’s rows), named by {group} in --out',
+    choices: SPLIT_BY_CHOICES,
+  },
+];
+
 /** `report summary` takes the export's arguments and `--compare`. */
 export const SUMMARY_OPTIONS: OptionSpec[] = [...REPORT_OPTIONS, COMPARE_OPTION];
 
@@ -99,12 +113,15 @@ const summaryCommand: CommandSpec = {
 
 const exportCommand: CommandSpec = {
   name: 'export',
-  description: 'Write the CSRD / ESRS E1 export (CSV or JSON), atomically; cron-ready',
-  options: REPORT_OPTIONS,
+  description:
+    'Write the CSRD / ESRS E1 export (CSV, JSON or an HTML page), atomically; cron-ready',
+  options: EXPORT_OPTIONS,
   examples: [
     'carbonctl report export --last-month --format csv --out reports/carbon-{period}.csv',
     'carbonctl report export --years 2025 --granularity monthly --group-by namespace --format json --out esrs-{year}.json',
     'carbonctl report export --ytd --tz Europe/London --strict --out - | gzip > ytd.csv.gz',
+    "carbonctl report export --last-month --granularity daily --group-by project --format html --out 'carbon-{period}.html'",
+    "carbonctl report export --last-month --split-by owner --group-by project --out 'mail/{group}/carbon-{period}.html'",
   ],
   load: () => import('./export.js'),
 };

@@ -51,6 +51,9 @@ import {
 import { DEFAULT_MIN_COVERAGE_PERCENT } from './index.js';
 import { methodologyProvenance } from './provenance.js';
 
+/** `--split-by` dimensions. */
+export type SplitBy = 'owner' | 'project' | 'namespace';
+
 /** Everything a report needs to know, validated. */
 export interface ReportPlan {
   range: TimeRange;
@@ -60,8 +63,10 @@ export interface ReportPlan {
   /** Label filters (the range is added per query). */
   filter: LedgerFilter;
   format: 'csv' | 'json' | 'html';
-  /** The output path with placeholders filled in; null = stdout. */
+  /** The output path with placeholders filled in (`{group}` kept with splitBy); null = stdout. */
   out: string | null;
+  /** `--split-by`: one file per value of this label, named by `{group}` in `out`. */
+  splitBy: SplitBy | null;
   force: boolean;
   strict: boolean;
   minCoveragePercent: number;
@@ -82,10 +87,26 @@ export function planReport(
   const zone = settings.timezone;
   const range = resolveReaderPeriod(periodSelectorFrom(opts), now, zone, { lastMonth: true });
   const outText = optionalString(opts, 'out');
+  const splitBy = (optionalString(opts, 'splitBy') as SplitBy | undefined) ?? null;
+  if (
+    splitBy !== null &&
+    (outText === undefined || outText === '-' || !outText.includes('{group}'))
+  ) {
+    throw new UsageError(
+      `--split-by ${splitBy} writes one file per ${splitBy}: --out needs a path with {group} in it`,
+      { hint: `e.g. --out 'reports/{group}/carbon-{period}.html'` },
+    );
+  }
   const out =
     outText === undefined || outText === '-'
       ? null
-      : asUsage(() => expandPathTemplate(outText, pathPlaceholders(range, zone)));
+      : asUsage(() =>
+          expandPathTemplate(
+            outText,
+            pathPlaceholders(range, zone),
+            splitBy === null ? [] : ['group'],
+          ),
+        );
   const formatFlag = optionalString(opts, 'format') as ReportPlan['format'] | undefined;
   const format: ReportPlan['format'] =
     formatFlag ?? (out !== null ? formatFromExtension(out) : stdoutJson ? 'json' : 'csv');
@@ -105,6 +126,7 @@ export function planReport(
     filter: ledgerFilterFrom(opts),
     format,
     out,
+    splitBy,
     force: opts.force === true,
     strict: opts.strict === true,
     minCoveragePercent: (opts.minCoverage as number | undefined) ?? DEFAULT_MIN_COVERAGE_PERCENT,
