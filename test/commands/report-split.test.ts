@@ -44,7 +44,7 @@ describe('report export --split-by', () => {
     expect(data.files[1]?.path).toBe(join(dir, 'csv', 'alice', 'carbon-2026-11.csv'));
     // The unsafe name stays inside csv/: no directory traversal, a hash keeps it unique.
     expect(data.files[0]?.path).toMatch(
-      new RegExp(`^${join(dir, 'csv')}/___evil_-[0-9a-f]{8}/carbon-2026-11\.csv$`),
+      new RegExp(`^${join(dir, 'csv')}/___evil_-[0-9a-f]{8}/carbon-2026-11\\.csv$`),
     );
     for (const file of data.files) {
       const filtered = await run(
