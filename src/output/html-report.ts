@@ -352,6 +352,9 @@ function changeCell(group: HtmlGroup, against: string | null): string {
   return `<td class="num change"><span class="${direction}" data-field="group.change_percent" data-value="${String(change)}">${symbol}${escapeXml(formatHumanNumber(Math.abs(change)))}%</span></td>`;
 }
 
+/** Vanished groups named under the table; the rest are counted. */
+const VANISHED_NAMED = 20;
+
 function groupsTable(model: HtmlReportModel): string {
   if (model.groupBy === 'none') {
     return (
@@ -405,11 +408,14 @@ function groupsTable(model: HtmlReportModel): string {
     model.vanished.length === 0
       ? ''
       : `<p id="vanished">No usage any more (had some in ${escapeXml(against ?? 'the previous period')}): ${model.vanished
+          .slice(0, VANISHED_NAMED)
           .map(
             (entry) =>
               `<span class="vanished-group">${escapeXml(entry.name)}</span> (${figure('vanished.previous_total_kgco2e', entry.previous_total_kgco2e)} kgCO2e)`,
           )
-          .join(', ')}.</p>`,
+          .join(
+            ', ',
+          )}${model.vanished.length > VANISHED_NAMED ? ` and ${model.vanished.length - VANISHED_NAMED} more` : ''}.</p>`,
     '<p class="note">kgCO2e = location-based Scope 2 + Scope 3. "new": no usage in the previous period.</p>',
     '</section>',
   ].join('\n');

@@ -280,6 +280,61 @@ describe('report export --format html: the numbers are the JSON export’s', () 
   });
 });
 
+describe('report export --format html: edge cases', () => {
+  it('renders a period without data as a page of zeros, never NaN', async () => {
+    const result = await run(
+      [
+        'report',
+        'export',
+        '--ledger',
+        ledger,
+        '--from',
+        '2024-01-01',
+        '--to',
+        '2024-01-31',
+        '--group-by',
+        'owner',
+        '--format',
+        'html',
+        '--out',
+        '-',
+      ],
+      { dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('No data in the ledger');
+    expect(result.stdout).not.toMatch(/NaN|Infinity|undefined/);
+    const empty = parse(result.stdout);
+    expect(value(field(empty, 'esrs_e1.total_tco2e')[0])).toBe(0);
+    expect(empty.querySelectorAll('svg#chart-days rect.day')).toHaveLength(31);
+    expect(empty.querySelector('#headline-h')?.parentNode.text).toContain('no data for 2023-12');
+  });
+
+  it('draws a single series when the report is not grouped', async () => {
+    const result = await run(
+      [
+        'report',
+        'export',
+        '--ledger',
+        ledger,
+        '--from',
+        '2026-07-01',
+        '--to',
+        '2026-09-30',
+        '--format',
+        'html',
+        '--out',
+        '-',
+      ],
+      { dir },
+    );
+    const single = parse(result.stdout);
+    // 3 months × 1 series; the table of groups explains how to get one.
+    expect(single.querySelectorAll('svg#chart-periods rect.bar')).toHaveLength(3);
+    expect(single.querySelector('#groups-h')?.parentNode.text).toContain('--group-by owner');
+  });
+});
+
 describe('report export --format html: files', () => {
   it('infers html from the --out extension and writes the file atomically', async () => {
     const out = join(dir, 'reports', 'carbon-{period}.html');
