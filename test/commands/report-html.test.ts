@@ -307,7 +307,7 @@ describe('report export --format html: edge cases', () => {
     const empty = parse(result.stdout);
     expect(value(field(empty, 'esrs_e1.total_tco2e')[0])).toBe(0);
     expect(empty.querySelectorAll('svg#chart-days rect.day')).toHaveLength(31);
-    expect(empty.querySelector('#headline-h')?.parentNode.text).toContain('no data for 2023-12');
+    expect(empty.querySelector('#headline-h')?.parentNode?.text).toContain('no data for 2023-12');
   });
 
   it('draws a single series when the report is not grouped', async () => {
@@ -331,7 +331,7 @@ describe('report export --format html: edge cases', () => {
     const single = parse(result.stdout);
     // 3 months × 1 series; the table of groups explains how to get one.
     expect(single.querySelectorAll('svg#chart-periods rect.bar')).toHaveLength(3);
-    expect(single.querySelector('#groups-h')?.parentNode.text).toContain('--group-by owner');
+    expect(single.querySelector('#groups-h')?.parentNode?.text).toContain('--group-by owner');
   });
 });
 
