@@ -116,6 +116,7 @@ _carbonctl() {
     "usage|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "usage|--top") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "usage|--sort") COMPREPLY=($(compgen -W "co2 energy cost" -- "$cur")); return ;;
+    "usage|--compare") COMPREPLY=($(compgen -W "previous year" -- "$cur")); return ;;
     "usage|--output"|"usage|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "usage|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "history|--view") COMPREPLY=($(compgen -W "day month year" -- "$cur")); return ;;
@@ -168,9 +169,10 @@ _carbonctl() {
     "report summary|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
     "report summary|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "report summary|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "report summary|--format") COMPREPLY=($(compgen -W "csv json" -- "$cur")); return ;;
+    "report summary|--format") COMPREPLY=($(compgen -W "csv json html" -- "$cur")); return ;;
     "report summary|--out") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "report summary|--min-coverage") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "report summary|--compare") COMPREPLY=($(compgen -W "previous year" -- "$cur")); return ;;
     "report summary|--output"|"report summary|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "report summary|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "report export|--from") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -190,9 +192,10 @@ _carbonctl() {
     "report export|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
     "report export|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "report export|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "report export|--format") COMPREPLY=($(compgen -W "csv json" -- "$cur")); return ;;
+    "report export|--format") COMPREPLY=($(compgen -W "csv json html" -- "$cur")); return ;;
     "report export|--out") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "report export|--min-coverage") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "report export|--split-by") COMPREPLY=($(compgen -W "owner project namespace" -- "$cur")); return ;;
     "report export|--output"|"report export|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "report export|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "recommendations|--output"|"recommendations|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
@@ -407,12 +410,12 @@ _carbonctl() {
     "calculate") COMPREPLY=($(compgen -W "--busy-cpu-seconds --idle-cpu-seconds --memory-gib-hours --power-profile --busy-power-w --idle-power-w --pue --intensity --provider --region --zone --at --equivalencies --energy-only --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "equivalencies") COMPREPLY=($(compgen -W "--unit --count --all --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "track") COMPREPLY=($(compgen -W "--prometheus-url --cluster --all-clusters --source --from --to --last --dry-run --strict --allow-estimates --lock-wait --ledger --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "usage") COMPREPLY=($(compgen -W "--by --from --to --last --last-month --this-month --ytd --years --date --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --top --sort --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "usage") COMPREPLY=($(compgen -W "--by --from --to --last --last-month --this-month --ytd --years --date --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --top --sort --compare --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "history") COMPREPLY=($(compgen -W "--view --date --month --year --data --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "heatmap") COMPREPLY=($(compgen -W "--year --data --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "report") COMPREPLY=($(compgen -W "summary export --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "report summary") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --granularity --group-by --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --format --out --force --strict --min-coverage --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "report export") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --granularity --group-by --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --format --out --force --strict --min-coverage --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "report summary") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --granularity --group-by --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --format --out --force --strict --min-coverage --compare --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "report export") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --granularity --group-by --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --format --out --force --strict --min-coverage --split-by --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "recommendations") COMPREPLY=($(compgen -W "list generate show apply ignore restore savings --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "recommendations list") COMPREPLY=($(compgen -W "--status --type --priority --risk --namespace --cluster --min-savings-co2e --min-savings-cost --sort --limit --refresh --prometheus-url --allow-estimates --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "recommendations generate") COMPREPLY=($(compgen -W "--cluster --lookback --from --to --prometheus-url --allow-estimates --ledger --tz --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;

@@ -325,3 +325,24 @@ export function formatOffsetIso(date: Date, zone: string): string {
   assertValidZone(zone);
   return DateTime.fromJSDate(date, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
 }
+
+/**
+ * A range for people, in the zone: `1 Jul 2026 – 30 Sep 2026` (the last day the half-open range
+ * touches) when it runs from midnight to midnight, else with times (`1 Jul 2026 09:00 – 2 Jul
+ * 2026 17:30`).
+ */
+export function formatHumanRange(range: TimeRange, zone: string): string {
+  assertValidZone(zone);
+  // A fixed locale: the month abbreviations must not depend on the machine's.
+  const from = DateTime.fromJSDate(range.from, { zone }).setLocale('en-US');
+  const to = DateTime.fromJSDate(range.to, { zone }).setLocale('en-US');
+  const wholeDays =
+    from.startOf('day').toMillis() === from.toMillis() &&
+    to.startOf('day').toMillis() === to.toMillis();
+  if (wholeDays) {
+    const last = to.minus({ days: 1 });
+    const first = from.toFormat('d LLL yyyy');
+    return last.hasSame(from, 'day') ? first : `${first} – ${last.toFormat('d LLL yyyy')}`;
+  }
+  return `${from.toFormat('d LLL yyyy HH:mm')} – ${to.toFormat('d LLL yyyy HH:mm')}`;
+}

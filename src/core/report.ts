@@ -437,15 +437,43 @@ export function pathPlaceholders(range: TimeRange, zone: string): PathPlaceholde
   };
 }
 
-/** Replaces `{period}`, `{year}`, `{month}`, `{date}` in an output path; any other `{…}` is an error. */
-export function expandPathTemplate(template: string, values: PathPlaceholders): string {
+/**
+ * Replaces `{period}`, `{year}`, `{month}`, `{date}` in an output path; `keep` names
+ * placeholders left in place for a later step (`group`, filled per file by `--split-by`). Any
+ * other `{…}` is an error.
+ */
+export function expandPathTemplate(
+  template: string,
+  values: PathPlaceholders,
+  keep: readonly string[] = [],
+): string {
   return template.replace(/\{([^{}]*)\}/g, (whole, name: string) => {
     if (name === 'period' || name === 'year' || name === 'month' || name === 'date')
       return values[name];
+    if (keep.includes(name)) return whole;
     throw new InvalidInputError('a known placeholder', {
       flag: '--out',
       value: template,
-      message: `--out ${template} uses ${whole}, which is not a placeholder: use {period}, {year}, {month} or {date}`,
+      message:
+        name === 'group'
+          ? `--out ${template} uses {group}, which is filled in only with --split-by owner|project|namespace`
+          : `--out ${template} uses ${whole}, which is not a placeholder: use {period}, {year}, {month} or {date}` +
+            (keep.includes('group') ? ', and {group}' : ''),
     });
   });
+}
+
+/**
+ * A label value as one safe file-name part for `{group}`: letters, digits, `.`, `_`, `-`, `@`
+ * and `+` are kept, anything else becomes `_`, and no leading dot. When anything had to change,
+ * a short hash of the original value is appended (`a/b` → `a_b-1c4e…`), so two values never
+ * share a file name. `hash` is the caller's (the core does no crypto).
+ */
+export function fileNamePart(value: string, hash: (text: string) => string): string {
+  const cleaned = value
+    .replace(/[^A-Za-z0-9._@+-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 80);
+  if (cleaned === value && cleaned !== '') return cleaned;
+  return `${cleaned === '' ? '_' : cleaned}-${hash(value).slice(0, 8)}`;
 }

@@ -43,3 +43,12 @@ export function formatMass(grams: number): string {
   if (magnitude >= 1e3) return `${formatHumanNumber(grams / 1e3)} kgCO2e`;
   return `${formatHumanNumber(grams)} gCO2e`;
 }
+
+/** A relative change for people: `+12.3%`, `−4.5%`, `0%`; `new` when there was nothing before (null). */
+export function formatChangePercent(value: number | null): string {
+  if (value === null) return 'new';
+  if (!Number.isFinite(value)) return '–';
+  const rounded = Number(value.toPrecision(3));
+  if (rounded === 0) return '0%';
+  return `${rounded > 0 ? '+' : '−'}${formatHumanNumber(Math.abs(value))}%`;
+}

@@ -1,7 +1,7 @@
 /** `carbonctl report summary|export`: CSRD-ready exports from the ledger, for people and cron (SPEC §7). */
 import { PERIOD_OPTIONS, type OptionSpec } from '../options.js';
 import { UsageError } from '../../errors.js';
-import { READER_OPTIONS } from '../shared/report-options.js';
+import { COMPARE_OPTION, READER_OPTIONS } from '../shared/report-options.js';
 import type { CommandSpec } from '../spec.js';
 
 // Literal lists (not imported from the core) so the registry stays free of luxon at start-up;
@@ -28,7 +28,7 @@ export const REPORT_GROUP_BY_CHOICES = [
   'host',
 ] as const;
 /** `--format` values of the written file. */
-export const REPORT_FORMAT_CHOICES = ['csv', 'json'] as const;
+export const REPORT_FORMAT_CHOICES = ['csv', 'json', 'html'] as const;
 /** Coverage below this percentage warns, and fails with --strict, unless --min-coverage says otherwise. */
 export const DEFAULT_MIN_COVERAGE_PERCENT = 95;
 
@@ -61,7 +61,8 @@ export const REPORT_OPTIONS: OptionSpec[] = [
   ...READER_OPTIONS,
   {
     flags: '--format <format>',
-    description: 'file format: csv (default; json when --out ends in .json) or json',
+    description:
+      'file format: csv (default; json or html when --out ends in .json or .html), json, or html (a self-contained page with charts)',
     choices: REPORT_FORMAT_CHOICES,
   },
   {
@@ -81,25 +82,46 @@ export const REPORT_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** `--split-by` values. */
+export const SPLIT_BY_CHOICES = ['owner', 'project', 'namespace'] as const;
+
+/** `report export` takes the report arguments and `--split-by`. */
+export const EXPORT_OPTIONS: OptionSpec[] = [
+  ...REPORT_OPTIONS,
+  {
+    flags: '--split-by <dimension>',
+    description:
+      'one file per owner, project or namespace (same format and flags, only that group’s rows), named by {group} in --out',
+    choices: SPLIT_BY_CHOICES,
+  },
+];
+
+/** `report summary` takes the export's arguments and `--compare`. */
+export const SUMMARY_OPTIONS: OptionSpec[] = [...REPORT_OPTIONS, COMPARE_OPTION];
+
 const summaryCommand: CommandSpec = {
   name: 'summary',
   description: 'Preview an export: rows, period, totals, coverage and share of estimated values',
-  options: REPORT_OPTIONS,
+  options: SUMMARY_OPTIONS,
   examples: [
     'carbonctl report summary --last-month',
     'carbonctl report summary --years 2025 --group-by project -o json',
+    'carbonctl report summary --last-month --group-by owner --compare year',
   ],
   load: () => import('./summary.js'),
 };
 
 const exportCommand: CommandSpec = {
   name: 'export',
-  description: 'Write the CSRD / ESRS E1 export (CSV or JSON), atomically; cron-ready',
-  options: REPORT_OPTIONS,
+  description:
+    'Write the CSRD / ESRS E1 export (CSV, JSON or an HTML page), atomically; cron-ready',
+  options: EXPORT_OPTIONS,
   examples: [
     'carbonctl report export --last-month --format csv --out reports/carbon-{period}.csv',
     'carbonctl report export --years 2025 --granularity monthly --group-by namespace --format json --out esrs-{year}.json',
     'carbonctl report export --ytd --tz Europe/London --strict --out - | gzip > ytd.csv.gz',
+    "carbonctl report export --last-month --granularity daily --group-by project --format html --out 'carbon-{period}.html'",
+    "carbonctl report export --last-month --split-by owner --group-by project --out 'mail/{group}/carbon-{period}.html'",
   ],
   load: () => import('./export.js'),
 };

@@ -51,6 +51,9 @@ import {
 import { DEFAULT_MIN_COVERAGE_PERCENT } from './index.js';
 import { methodologyProvenance } from './provenance.js';
 
+/** `--split-by` dimensions. */
+export type SplitBy = 'owner' | 'project' | 'namespace';
+
 /** Everything a report needs to know, validated. */
 export interface ReportPlan {
   range: TimeRange;
@@ -59,9 +62,11 @@ export interface ReportPlan {
   groupBy: ReportGroupBy;
   /** Label filters (the range is added per query). */
   filter: LedgerFilter;
-  format: 'csv' | 'json';
-  /** The output path with placeholders filled in; null = stdout. */
+  format: 'csv' | 'json' | 'html';
+  /** The output path with placeholders filled in (`{group}` kept with splitBy); null = stdout. */
   out: string | null;
+  /** `--split-by`: one file per value of this label, named by `{group}` in `out`. */
+  splitBy: SplitBy | null;
   force: boolean;
   strict: boolean;
   minCoveragePercent: number;
@@ -82,25 +87,34 @@ export function planReport(
   const zone = settings.timezone;
   const range = resolveReaderPeriod(periodSelectorFrom(opts), now, zone, { lastMonth: true });
   const outText = optionalString(opts, 'out');
+  const splitBy = (optionalString(opts, 'splitBy') as SplitBy | undefined) ?? null;
+  if (
+    splitBy !== null &&
+    (outText === undefined || outText === '-' || !outText.includes('{group}'))
+  ) {
+    throw new UsageError(
+      `--split-by ${splitBy} writes one file per ${splitBy}: --out needs a path with {group} in it`,
+      { hint: `e.g. --out 'reports/{group}/carbon-{period}.html'` },
+    );
+  }
   const out =
     outText === undefined || outText === '-'
       ? null
-      : asUsage(() => expandPathTemplate(outText, pathPlaceholders(range, zone)));
+      : asUsage(() =>
+          expandPathTemplate(
+            outText,
+            pathPlaceholders(range, zone),
+            splitBy === null ? [] : ['group'],
+          ),
+        );
   const formatFlag = optionalString(opts, 'format') as ReportPlan['format'] | undefined;
   const format: ReportPlan['format'] =
-    formatFlag ??
-    (out !== null
-      ? out.toLowerCase().endsWith('.json')
-        ? 'json'
-        : 'csv'
-      : stdoutJson
-        ? 'json'
-        : 'csv');
-  if (out === null && stdoutJson && format === 'csv') {
+    formatFlag ?? (out !== null ? formatFromExtension(out) : stdoutJson ? 'json' : 'csv');
+  if (out === null && stdoutJson && format !== 'json') {
     throw new UsageError(
-      '-o json and --format csv contradict each other when the export goes to stdout',
+      `-o json and --format ${format} contradict each other when the export goes to stdout`,
       {
-        hint: 'Use --format json, drop -o json, or write the CSV to a file with --out.',
+        hint: `Use --format json, drop -o json, or write the ${format.toUpperCase()} to a file with --out.`,
       },
     );
   }
@@ -112,11 +126,20 @@ export function planReport(
     filter: ledgerFilterFrom(opts),
     format,
     out,
+    splitBy,
     force: opts.force === true,
     strict: opts.strict === true,
     minCoveragePercent: (opts.minCoverage as number | undefined) ?? DEFAULT_MIN_COVERAGE_PERCENT,
     settings,
   };
+}
+
+/** The format an output path's extension implies: .json, .html/.htm, else CSV. */
+export function formatFromExtension(path: string): ReportPlan['format'] {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.html') || lower.endsWith('.htm')) return 'html';
+  return 'csv';
 }
 
 /** The up-front answers: periods, groups, whole-period sums and quality. */

@@ -1,6 +1,6 @@
 /** `carbonctl usage`: who and what used how much, from the ledger (SPEC §6). */
 import { integerBetween, PERIOD_OPTIONS, type OptionSpec } from '../options.js';
-import { READER_OPTIONS } from '../shared/report-options.js';
+import { COMPARE_OPTION, READER_OPTIONS } from '../shared/report-options.js';
 import type { CommandSpec } from '../spec.js';
 
 /** The `--by` dimensions of `usage`. */
@@ -38,6 +38,7 @@ export const USAGE_OPTIONS: OptionSpec[] = [
     description: 'order rows by co2 (default), energy or cost, largest first',
     choices: USAGE_SORTS,
   },
+  COMPARE_OPTION,
 ];
 
 export const usageCommand: CommandSpec = {
@@ -50,6 +51,7 @@ export const usageCommand: CommandSpec = {
     'carbonctl usage --by owner --last-month',
     'carbonctl usage --by group --project astro --years 2025 -o json',
     'carbonctl usage --by workload --namespace shop --top 10 --sort energy',
+    'carbonctl usage --by project --last-month --compare previous',
   ],
   load: () => import('./usage.js'),
 };

@@ -1,7 +1,15 @@
 /** `carbonctl usage`: one row per group with CPU hours, kWh, gCO2e and cost, and the totals (SPEC §6). */
 import type { Context } from '../../context.js';
+import {
+  changePercent,
+  comparisonRange,
+  pairGroups,
+  type CompareMode,
+  type ComparisonStatus,
+} from '../../core/compare.js';
 import { topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
 import { formatOffsetIso, type TimeRange } from '../../core/periods.js';
+import { formatChangePercent } from '../../output/format.js';
 import type { CommandResult } from '../../output/render.js';
 import type { Column } from '../../output/table.js';
 import type { AggregateRow, Ledger, LedgerFilter } from '../../store/types.js';
@@ -32,6 +40,30 @@ export interface UsageRow {
   cost: number | null;
 }
 
+/** The columns `--compare` adds to a row: the other period's figures and the change. */
+export interface UsageComparedRow extends UsageRow {
+  previous_entity_count: number;
+  previous_energy_kwh: number;
+  previous_carbon_gco2eq: number;
+  previous_cost: number | null;
+  /** Change of carbon_gco2eq in percent; null for a new group (nothing before). */
+  change_percent: number | null;
+  /** `new` (no usage before), `vanished` (none now), `continuing`. */
+  status: ComparisonStatus;
+}
+
+/** What `--compare` adds at the top level: the other period and its totals. */
+export interface UsageComparison {
+  mode: CompareMode;
+  period: { from: string; to: string };
+  workspace_count: number;
+  total_energy_kwh: number;
+  total_carbon_gco2eq: number;
+  total_cost: number | null;
+  /** Change of total_carbon_gco2eq in percent; null when the other period had none. */
+  change_percent: number | null;
+}
+
 /** The Ada-shaped summary of SPEC §6, plus the period and dimension it covers. */
 export interface UsageData {
   by: UsageDimension;
@@ -48,6 +80,8 @@ export interface UsageData {
   currency: string;
   carbon_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
   rows: UsageRow[];
+  /** Only with `--compare`; the rows are then UsageComparedRow, vanished groups included. */
+  comparison?: UsageComparison;
 }
 
 /** Validated inputs of `usage`. */
@@ -59,6 +93,7 @@ export interface UsageOptions {
   sort: UsageSort;
   zone: string;
   currency: string;
+  compare: CompareMode | null;
 }
 
 /**
@@ -103,9 +138,34 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
   };
   const by = options.by ?? defaultDimension(ledger, filter);
   const totals = ledger.aggregate({ filter, groupBy: 'none' })[0] ?? null;
-  const rows = ledger
-    .aggregate({ filter, groupBy: by })
-    .map((aggregate) => usageRow(by, aggregate));
+  const current = ledger.aggregate({ filter, groupBy: by });
+  let rows: UsageRow[] = current.map((aggregate) => usageRow(by, aggregate));
+  let comparison: UsageComparison | undefined;
+  if (options.compare !== null) {
+    const range = comparisonRange(options.range, options.zone, options.compare);
+    const previousFilter: LedgerFilter = { ...options.filter, from: range.from, to: range.to };
+    const previousTotals = ledger.aggregate({ filter: previousFilter, groupBy: 'none' })[0] ?? null;
+    const paired = pairGroups(
+      current.map((aggregate) => ({ key: aggregate.group, value: aggregate })),
+      ledger
+        .aggregate({ filter: previousFilter, groupBy: by })
+        .map((aggregate) => ({ key: aggregate.group, value: aggregate })),
+    );
+    rows = paired.map((pair) => comparedRow(by, pair.current, pair.previous, pair.status));
+    const previousCarbon = previousTotals?.scope2LocationGrams ?? 0;
+    comparison = {
+      mode: options.compare,
+      period: {
+        from: formatOffsetIso(range.from, options.zone),
+        to: formatOffsetIso(range.to, options.zone),
+      },
+      workspace_count: previousTotals?.entityCount ?? 0,
+      total_energy_kwh: previousTotals?.energyKwh ?? 0,
+      total_carbon_gco2eq: previousCarbon,
+      total_cost: costOf(previousTotals),
+      change_percent: changePercent(totals?.scope2LocationGrams ?? 0, previousCarbon),
+    };
+  }
   const sortKey = SORT_KEY[options.sort];
   // Largest first; ties by the group's name so the order never depends on the ledger's.
   rows.sort((a, b) => sortKey(b) - sortKey(a) || compareGroups(a[by], b[by]));
@@ -137,6 +197,43 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
     currency: totals?.currency ?? options.currency,
     carbon_equivalencies: equivalencies,
     rows: options.top === null ? rows : rows.slice(0, options.top),
+    ...(comparison === undefined ? {} : { comparison }),
+  };
+}
+
+function costOf(aggregate: AggregateRow | null): number | null {
+  return aggregate === null ? 0 : aggregate.currency === null ? null : aggregate.cost;
+}
+
+/** A row with the other period's figures; a vanished group has zeros now. */
+function comparedRow(
+  by: UsageDimension,
+  current: AggregateRow | null,
+  previous: AggregateRow | null,
+  status: ComparisonStatus,
+): UsageComparedRow {
+  const base = current ?? previous;
+  if (base === null) throw new Error('usage: a compared group has neither period'); // pairGroups never does this
+  const row = usageRow(by, base);
+  if (current === null) {
+    Object.assign(row, {
+      entity_count: 0,
+      cpu_busy_core_hours: 0,
+      cpu_idle_core_hours: 0,
+      energy_kwh: 0,
+      carbon_gco2eq: 0,
+      cost: 0,
+    });
+  }
+  const previousCarbon = previous?.scope2LocationGrams ?? 0;
+  return {
+    ...row,
+    previous_entity_count: previous?.entityCount ?? 0,
+    previous_energy_kwh: previous?.energyKwh ?? 0,
+    previous_carbon_gco2eq: previousCarbon,
+    previous_cost: costOf(previous),
+    change_percent: changePercent(row.carbon_gco2eq, previousCarbon),
+    status,
   };
 }
 
@@ -156,7 +253,24 @@ function columns(data: UsageData): Column[] {
     { key: 'energy_kwh', header: 'energy (kWh)', kind: 'number' as const },
     { key: 'carbon_gco2eq', header: 'carbon (gCO2e)', kind: 'number' as const },
     { key: 'cost', header: `cost (${data.currency})`, kind: 'number' as const },
+    ...(data.comparison === undefined
+      ? []
+      : [
+          {
+            key: 'previous_carbon_gco2eq',
+            header: `${data.comparison.mode === 'year' ? 'year before' : 'before'} (gCO2e)`,
+            kind: 'number' as const,
+          },
+          { key: 'change', header: 'change' },
+        ]),
   ];
+}
+
+/** The change column for people: `+12.3%`, `new`, `vanished`. */
+function changeCell(row: UsageRow): string {
+  const compared = row as UsageComparedRow;
+  if (compared.status === 'vanished') return 'vanished';
+  return formatChangePercent(compared.change_percent);
 }
 
 /** Command entry: settings, options, run, and how to show the result. */
@@ -167,6 +281,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
     thisMonth: true,
   });
   const options: UsageOptions = {
+    compare: (invocation.opts.compare as CompareMode | undefined) ?? null,
     by: (invocation.opts.by as UsageDimension | undefined) ?? null,
     range,
     filter: ledgerFilterFrom(invocation.opts),
@@ -177,19 +292,35 @@ export async function execute(invocation: Invocation, context: Context): Promise
   };
   const ledger = openReadLedger(context, settings);
   const data = run(options, ledger);
-  if (data.rows.length === 0) {
+  if (data.workspace_count === 0) {
     context.io.notice(
       `No usage in the ledger for ${data.period.from} → ${data.period.to} (${zone}) with this selection.`,
     );
   }
   const tableRows = (): Array<Record<string, string | number | null>> =>
-    data.rows.map((row) => ({ ...row, [data.by]: row[data.by] ?? '(none)' }));
+    data.rows.map((row) => ({
+      ...row,
+      [data.by]: row[data.by] ?? '(none)',
+      ...(data.comparison === undefined ? {} : { change: changeCell(row) }),
+    }));
   return {
     data,
     csv: () => ({
       columns: [
-        ...columns(data).map((c) => ({ ...c, header: c.key })),
+        ...columns(data)
+          .filter((c) => c.key !== 'change' && c.key !== 'previous_carbon_gco2eq')
+          .map((c) => ({ ...c, header: c.key })),
         { key: 'currency', header: 'currency' },
+        ...(data.comparison === undefined
+          ? []
+          : [
+              'previous_entity_count',
+              'previous_energy_kwh',
+              'previous_carbon_gco2eq',
+              'previous_cost',
+              'change_percent',
+              'status',
+            ].map((key) => ({ key, header: key }))),
       ],
       rows: data.rows.map((row) => ({ ...row, currency: data.currency })),
     }),
@@ -204,6 +335,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
         energy_kwh: data.total_energy_kwh,
         carbon_gco2eq: data.total_carbon_gco2eq,
         cost: data.total_cost,
+        ...(data.comparison === undefined
+          ? {}
+          : {
+              previous_carbon_gco2eq: data.comparison.total_carbon_gco2eq,
+              change: formatChangePercent(data.comparison.change_percent),
+            }),
       };
       const equivalencyLines = Object.values(data.carbon_equivalencies).map(
         (e) => `  ≈ ${formatEquivalency(e.value)} ${e.description}`,
@@ -211,7 +348,11 @@ export async function execute(invocation: Invocation, context: Context): Promise
       return [
         {
           table: {
-            title: `Usage by ${data.by}, ${data.period.from} → ${data.period.to} (${data.timezone})`,
+            title:
+              `Usage by ${data.by}, ${data.period.from} → ${data.period.to} (${data.timezone})` +
+              (data.comparison === undefined
+                ? ''
+                : `, compared with ${data.comparison.period.from} → ${data.comparison.period.to}`),
             columns: columns(data),
             rows: tableRows(),
             footer,
