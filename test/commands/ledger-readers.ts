@@ -38,10 +38,8 @@ export function hourRow(input: HourInput): LedgerHourRow {
   const market = input.marketFactor ?? null;
   const embodied = input.embodiedGramsPerCoreHour ?? 0;
   const kind = input.kind ?? 'actual';
-  const reasons = [
-    ...(market === null ? ['market_factor_missing'] : []),
-    ...(kind === 'forecast' ? ['intensity_forecast'] : []),
-  ].sort();
+  // Market-based Scope 2 without a factor is a basis, not an estimate (SPEC §2).
+  const reasons = kind === 'forecast' ? ['intensity_forecast'] : [];
   return {
     cluster: input.cluster ?? 'default',
     source: input.source ?? 'nodes',

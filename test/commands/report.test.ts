@@ -147,7 +147,8 @@ describe('report export: golden files', () => {
     expect(novemberAlice?.coverage_percent).toBeCloseTo((2 / 720) * 100, 12);
     expect(novemberBob?.cpu_busy_core_hours).toBe(3);
     expect(novemberPod?.energy_kwh).toBeCloseTo(0.0065, 15);
-    expect(novemberPod?.estimation_reasons).toEqual(['market_factor_missing']);
+    expect(novemberPod?.estimation_reasons).toEqual([]);
+    expect(novemberPod?.is_estimated).toBe(false);
     // Totals: 0.012 + 0.026 + 0.036 + 0.0065 = 0.0805 kWh; 1.2 + 3.9 + 3.6 + 0.65 = 9.35 g.
     expect(document.totals.energy_kwh).toBeCloseTo(0.0805, 14);
     expect(document.esrs_e1.energy_consumption_mwh).toBeCloseTo(0.0000805, 16);
@@ -585,7 +586,8 @@ describe('report summary', () => {
       output: { path: join(dir, 'r-2026-10-01_2026-11-30.csv'), format: 'csv', exists: false },
     });
     expect(data.totals.energy_kwh).toBeCloseTo(0.0805, 14);
-    expect(data.data_quality.estimated_share).toBe(1); // every row lacks a market factor
+    // No row is estimated: without a market factor, market-based uses the grid average (a basis).
+    expect(data.data_quality.estimated_share).toBe(0);
     expect(data.data_quality.hours_with_data).toBe(4);
     expect(data.esrs_e1.energy_consumption_mwh).toBeCloseTo(0.0000805, 16);
   });
@@ -599,7 +601,7 @@ describe('report summary', () => {
     expect(result.stdout).toMatch(/^Report summary\nitem\s+value\n/);
     expect(result.stdout).toMatch(/\nrows\s+1 \(1 monthly periods × 1 group\)\n/);
     expect(result.stdout).toMatch(/\nenergy \(kWh\)\s+0\.0685\n/);
-    expect(result.stdout).toMatch(/\nestimated share\s+100%\n/);
+    expect(result.stdout).toMatch(/\nestimated share\s+0%\n/);
   });
 });
 

@@ -41,8 +41,6 @@ const REASON_TEXT: Record<string, string> = {
   gap_interpolated:
     'samples were missing for a while; the counter increase across the gap was spread evenly over it',
   power_profile_default: 'no measured power figures; the default power profile was used',
-  market_factor_missing:
-    'no supplier or residual-mix factor configured; market-based Scope 2 equals location-based',
 };
 
 /** A group's name for people: the label itself, or `(no owner)` for rows without it. */
@@ -78,8 +76,6 @@ function estimationShares(
       entityHoursShare = share((row) => row.intensityKind === 'forecast');
     else if (reason === 'intensity_static_annual')
       entityHoursShare = share((row) => row.intensityKind === 'static');
-    else if (reason === 'market_factor_missing')
-      entityHoursShare = share((row) => row.marketFactorGPerKwh === null);
     return {
       reason,
       description: REASON_TEXT[reason] ?? 'see the methodology',
