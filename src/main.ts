@@ -9,6 +9,7 @@ import { IOStreams } from './io/streams.js';
 import { buildProgram, fromCommanderError } from './program.js';
 import { defaultPaths } from './config/paths.js';
 import { VERSION } from './version.js';
+import { urlSecrets } from './core/secrets.js';
 
 /** Everything main needs from the process; tests pass in-memory versions. */
 export interface ProcessLike {
@@ -36,6 +37,8 @@ export async function main(
     env: proc.env,
     now: overrides.now ?? (() => new Date()),
   });
+  // Credentials given in the environment are masked in every write, even before settings load.
+  io.addSecrets(environmentSecrets(proc.env));
   let program: ReturnType<typeof buildProgram> | undefined;
   const context = createContext({
     io,
@@ -78,6 +81,19 @@ function report(error: unknown, io: IOStreams, verbose: boolean): number {
   io.info(reportHint());
   if (verbose && error instanceof Error && error.stack) io.info(error.stack);
   return exitCodeOf(error);
+}
+
+/** The secret values of the environment variables of SPEC §1.3. */
+function environmentSecrets(env: Record<string, string | undefined>): string[] {
+  const secrets = [
+    env.CARBONCTL_PROMETHEUS_TOKEN,
+    env.CARBONCTL_PROMETHEUS_PASSWORD,
+    env.CARBONCTL_ELECTRICITYMAPS_TOKEN,
+  ].filter((value): value is string => value !== undefined && value !== '');
+  for (const url of [env.CARBONCTL_PROMETHEUS_URL, env.CARBONCTL_INTENSITY_URL]) {
+    if (url) secrets.push(...urlSecrets(url));
+  }
+  return secrets;
 }
 
 function reportHint(): string {

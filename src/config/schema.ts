@@ -214,7 +214,5 @@ export type PrometheusSettings = z.output<typeof prometheusSchema>;
 /** Schemas of single values, used to build a default cluster. */
 export const schemas = { cluster: clusterSchema, prometheus: prometheusSchema };
 
-/** Setting paths whose values are secrets: redacted everywhere. */
-export function isSecretPath(path: string): boolean {
-  return /(^|\.)(token|password)$/.test(path) || /\.headers\./.test(path);
-}
+/** Setting paths whose values are secrets: redacted everywhere (the rule lives in core/secrets). */
+export { isSecretPath } from '../core/secrets.js';

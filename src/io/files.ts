@@ -19,7 +19,7 @@ export interface WriteFileOptions {
   force?: boolean;
   /** Create missing parent directories (cron jobs writing `reports/carbon-{period}.csv`). */
   createDirectories?: boolean;
-  /** Permission bits of a new file (default 0o644, less the umask). */
+  /** Permission bits of a new file (default 0o666 less the umask, as for any file a tool creates). */
   mode?: number;
 }
 
@@ -61,7 +61,7 @@ export async function writeFileAtomic(
     handle = await open(
       temporary,
       fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,
-      options.mode ?? 0o644,
+      options.mode ?? 0o666,
     );
   } catch (error) {
     throw writeError(error, target, 'cannot be written');

@@ -6,6 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { stripControlCharacters } from '../output/sanitize.js';
+import { maskSecrets } from '../core/secrets.js';
 
 /** How output should look, decided once per process from flags, env and the streams. */
 export interface IOOptions {
@@ -69,6 +70,31 @@ export class IOStreams {
   }
 
   private stdoutClosed = false;
+  /** Secret values known to this run (credentials from settings and env), masked in every write. */
+  private readonly secrets = new Set<string>();
+
+  /**
+   * Registers secret values (tokens, passwords, header values) so that no write of this run can
+   * show them, whatever route a message took: the last line of the redaction rule.
+   */
+  addSecrets(values: Iterable<string>): void {
+    for (const value of values) if (value.length >= 4) this.secrets.add(value);
+  }
+
+  /** `text` with every registered secret masked. */
+  mask(text: string): string {
+    return this.secrets.size === 0 ? text : maskSecrets(text, this.secrets);
+  }
+
+  /** True once stdout's reader has gone away (`| head`): data writes stop quietly. */
+  get stdoutGone(): boolean {
+    return this.stdoutClosed;
+  }
+
+  /** Marks stdout as gone (a writer saw EPIPE on it). */
+  markStdoutGone(): void {
+    this.stdoutClosed = true;
+  }
 
   /** Apply the global flags (after commander has parsed them). */
   configure(flags: Partial<IOFlags>): void {
@@ -113,7 +139,7 @@ export class IOStreams {
   /** Write data to stdout, exactly as given. */
   out(text: string): void {
     if (this.stdoutClosed) return;
-    this.stdout.write(text);
+    this.stdout.write(this.mask(text));
   }
 
   /** An informational line on stderr (suppressed by --quiet). */
@@ -166,7 +192,7 @@ export class IOStreams {
   }
 
   private writeErr(message: string): void {
-    const clean = stripControlCharacters(message, { keepAnsi: this.stderrColor() });
+    const clean = stripControlCharacters(this.mask(message), { keepAnsi: this.stderrColor() });
     // Off a terminal (cron, CI logs) every stderr line carries a timestamp.
     const prefix = this.stderrIsTTY ? '' : `${this.now().toISOString()} `;
     this.stderr.write(

@@ -380,7 +380,10 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Ledge
 
   if (stats === null) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // The ledger names owners and projects: readable by this user only. SQLite gives the
+      // -wal and -shm files the mode of the database file, so they are 0600 too.
+      closeSync(openSync(path, fsConstants.O_CREAT | fsConstants.O_WRONLY, 0o600));
     } catch (error) {
       throw new DataSourceError(
         ledgerSourceName(path),

@@ -5,6 +5,7 @@ import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import { CarbonctlError, DataSourceError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
+import { redactUrl } from '../../core/secrets.js';
 import { openLedger } from '../../store/ledger.js';
 import { settingOverrides } from '../options.js';
 import type { Invocation } from '../spec.js';
@@ -100,7 +101,7 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
         fix:
           error instanceof CarbonctlError && error.hint
             ? error.hint
-            : `Check clusters[].prometheus.url (${cluster.prometheus.url}) and credentials.`,
+            : `Check clusters[].prometheus.url (${redactUrl(cluster.prometheus.url)}) and credentials.`,
       },
     ];
   }
@@ -108,7 +109,7 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
     {
       check: label,
       status: 'ok',
-      detail: `${cluster.prometheus.url} answers, version ${version}`,
+      detail: `${redactUrl(cluster.prometheus.url)} answers, version ${version}`,
       fix: null,
     },
   ];
