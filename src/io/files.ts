@@ -8,6 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isReaderGone } from './pipe.js';
 
 /** What can be written: one string/buffer, or chunks produced as the report streams. */
 export type FileContent =
@@ -220,28 +221,46 @@ function writeError(error: unknown, target: string, what: string): unknown {
   }
 }
 
-/** Writes chunks to a stream (stdout for `--out -`), waiting for it to drain so memory stays flat. */
+/**
+ * Writes chunks to a stream (stdout for `--out -`), waiting for it to drain so memory stays flat.
+ * When the reader goes away (`| head -1`) it stops quietly, as every Unix filter does, and
+ * resolves with the bytes handed over so far; any other stream error rejects.
+ */
 export async function writeToStream(
   stream: NodeJS.WritableStream,
   content: FileContent,
 ): Promise<number> {
   let bytes = 0;
-  for await (const chunk of chunksOf(content)) {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolveDrain, rejectDrain) => {
-        const onDrain = (): void => {
-          stream.off('error', onError);
-          resolveDrain();
-        };
-        const onError = (error: Error): void => {
-          stream.off('drain', onDrain);
-          rejectDrain(error);
-        };
-        stream.once('drain', onDrain);
-        stream.once('error', onError);
-      });
+  let gone = false;
+  let failure: unknown;
+  const onStreamError = (error: unknown): void => {
+    if (isReaderGone(error)) gone = true;
+    else failure ??= error;
+  };
+  stream.on('error', onStreamError);
+  const destroyed = (): boolean => (stream as { destroyed?: boolean }).destroyed === true;
+  try {
+    for await (const chunk of chunksOf(content)) {
+      if (gone || destroyed()) break;
+      if (failure !== undefined) throw failure;
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
+      if (!stream.write(chunk)) {
+        await new Promise<void>((resolveDrain) => {
+          const settle = (): void => {
+            stream.off('drain', settle);
+            stream.off('error', settle);
+            stream.off('close', settle);
+            resolveDrain();
+          };
+          stream.once('drain', settle);
+          stream.once('error', settle);
+          stream.once('close', settle);
+        });
+      }
     }
+    if (failure !== undefined && !gone) throw failure;
+  } finally {
+    stream.off('error', onStreamError);
   }
   return bytes;
 }

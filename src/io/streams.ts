@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { stripControlCharacters } from '../output/sanitize.js';
 import { maskSecrets } from '../core/secrets.js';
+import { isReaderGone } from './pipe.js';
 
 /** How output should look, decided once per process from flags, env and the streams. */
 export interface IOOptions {
@@ -64,7 +65,7 @@ export class IOStreams {
     this.chalkInstance = new Chalk({ level: this.colorLevel });
     // `carbonctl … | head` closes the pipe early: stop writing quietly instead of crashing.
     this.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      if (!isReaderGone(error)) throw error;
       this.stdoutClosed = true;
     });
   }

@@ -21,7 +21,7 @@ import type { CommandResult } from '../../output/render.js';
 import type { TableData } from '../../output/table.js';
 import { openLedger } from '../../store/ledger.js';
 import type { Ledger, LedgerHourRow } from '../../store/types.js';
-import { settingOverrides } from '../options.js';
+import { nonEmptyWindow, settingOverrides } from '../options.js';
 import { optionalString, parseFlag } from '../parse.js';
 import type { Invocation } from '../spec.js';
 import { intensityConfig, intensityProvider } from '../shared/intensity.js';
@@ -97,10 +97,8 @@ export function trackWindow(
   const lastComplete = floorHour(now);
   if (options.from !== null) {
     const to = options.to === null ? lastComplete : ceilHour(options.to);
-    return {
-      from: floorHour(options.from),
-      to: to.getTime() > lastComplete.getTime() ? lastComplete : to,
-    };
+    const clipped = to.getTime() > lastComplete.getTime() ? lastComplete : to;
+    return nonEmptyWindow({ from: floorHour(options.from), to: clipped }, lastComplete, zone);
   }
   if (options.last !== null) {
     return {
