@@ -11,6 +11,7 @@ import {
   INTENSITY_PROVIDERS,
   POWER_PROFILE_NAMES,
 } from './enums.js';
+import { MatcherListError, parseMatchers } from '../core/matchers.js';
 
 export { CLUSTER_PROVIDERS, CLUSTER_SOURCES, INTENSITY_PROVIDERS, POWER_PROFILE_NAMES };
 
@@ -107,7 +108,20 @@ const workspacesSchema = z.strictObject({
   projectLabel: withDefault(z.string(), 'cloud_project_name'),
   machineLabel: withDefault(z.string(), 'machine_name'),
   ownerLabel: withDefault(z.string(), 'owner'),
-  selector: withDefault(z.string(), ''),
+  // The same parser track uses: a list `config validate` accepts is one `track` accepts.
+  selector: withDefault(
+    z.string().check(
+      z.superRefine((value, context) => {
+        try {
+          parseMatchers(value);
+        } catch (error) {
+          if (!(error instanceof MatcherListError)) throw error;
+          context.addIssue({ code: 'custom', message: error.message, input: value });
+        }
+      }),
+    ),
+    '',
+  ),
   inventory: nullableDefault(z.string()),
 });
 

@@ -71,7 +71,23 @@ export function isSecretQueryParam(name: string): boolean {
 
 /** A string value as it may be shown: URLs lose their credentials, everything else is kept. */
 export function redactString(value: string): string {
-  return URL_LIKE.test(value) ? redactUrl(value) : value;
+  if (!URL_LIKE.test(value)) return value;
+  // Keep the text as given (no added trailing slash) when there was nothing to hide.
+  return hasCredentials(value) ? redactUrl(value) : value;
+}
+
+/** True when a URL carries userinfo or a credential-like query parameter. */
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (
+      parsed.username !== '' ||
+      parsed.password !== '' ||
+      [...parsed.searchParams.keys()].some((name) => SECRET_QUERY_PARAM.test(name))
+    );
+  } catch {
+    return /\/\/[^/@\s]*@/.test(url);
+  }
 }
 
 /**

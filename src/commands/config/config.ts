@@ -130,6 +130,8 @@ async function writeFile(
   const { raw } = readConfigFile({ path: file.path, explicit: false });
   const next = structuredClone(raw);
   mutate(next);
+  // A change that changes nothing never rewrites the file (its layout and mode stay).
+  if (JSON.stringify(next) === JSON.stringify(raw)) return file.path;
   // Validate the whole file before anything is written: a bad value never lands.
   validateRaw(next, `config file ${file.path} after this change`);
   const { writeConfigFile } = await import('../../config/write.js');
@@ -154,6 +156,14 @@ async function setCommand(
 
 async function unsetCommand(key: string, context: Context): Promise<CommandResult> {
   const segments = parsePath(key);
+  const file = context.configFile();
+  const inFile = getAt(readConfigFile({ path: file.path, explicit: false }).raw, segments);
+  // Like `config get`: a key that is neither in the file nor a setting is a typo (exit 2).
+  if (inFile === undefined && getAt((await context.settings()).settings, segments) === undefined) {
+    throw new UsageError(`${key} is not a setting`, {
+      hint: 'See `carbonctl config list` for every key.',
+    });
+  }
   let removed = false;
   const path = await writeFile(context, (raw) => {
     removed = deleteAt(raw, segments);
