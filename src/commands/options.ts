@@ -38,10 +38,23 @@ export function nonNegativeNumber(value: string, flag: string): number {
     !/^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)
   ) {
     throw new UsageError(`${flag} ${value} is not a non-negative number`, {
-      hint: `Give ${flag} a finite number ≥ 0, e.g. ${flag} 1000.`,
+      hint: `Give ${flag} a finite number ≥ 0, e.g. ${flag} ${exampleValue(flag)}.`,
     });
   }
   return parsed;
+}
+
+/** A plausible value for a numeric flag, for hints (never an absurd `--pue 1000`). */
+export function exampleValue(flag: string): string {
+  if (/pue/.test(flag)) return '1.2';
+  if (/intensity|threshold/.test(flag)) return '200';
+  if (/busy-power/.test(flag)) return '12';
+  if (/idle-power/.test(flag)) return '1';
+  if (/power/.test(flag)) return '10';
+  if (/seconds/.test(flag)) return '3600';
+  if (/cores?\b/.test(flag)) return '4';
+  if (/percent|coverage/.test(flag)) return '95';
+  return '100';
 }
 
 /** A PUE: a number ≥ 1. */

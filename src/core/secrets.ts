@@ -100,7 +100,8 @@ export function redactTree(value: unknown, path = ''): unknown {
   if (path !== '' && isSecretPath(path)) return REDACTED;
   if (typeof value === 'string') return redactString(value);
   if (typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item, index) => redactTree(item, `${path}[${index}]`));
+  if (Array.isArray(value))
+    return value.map((item, index) => redactTree(item, `${path}[${index}]`));
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([key, child]) => [
       key,

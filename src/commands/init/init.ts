@@ -110,12 +110,16 @@ export async function execute(invocation: Invocation, context: Context): Promise
         })
       : DEFAULTS.prometheusUrl);
   if (validUrl(answers.prometheusUrl) !== true) {
-    throw new UsageError(`--prometheus-url ${redactUrl(answers.prometheusUrl)} must be an http(s) URL`);
+    throw new UsageError(
+      `--prometheus-url ${redactUrl(answers.prometheusUrl)} must be an http(s) URL`,
+    );
   }
   if (opts.skipCheck !== true) {
     const problem = await checkPrometheus(context, answers.prometheusUrl);
     if (problem) {
-      context.io.warn(`${redactUrl(answers.prometheusUrl)} did not answer as Prometheus: ${problem}`);
+      context.io.warn(
+        `${redactUrl(answers.prometheusUrl)} did not answer as Prometheus: ${problem}`,
+      );
       if (prompter && !(await prompter.confirm('Keep this URL anyway?', false))) {
         answers.prometheusUrl = await prompter.input('Prometheus URL', {
           default: answers.prometheusUrl,

@@ -9,10 +9,14 @@
  * only matchers — never arbitrary PromQL — reach a query.
  */
 import { ConfigError, UsageError } from '../../errors.js';
-import { MatcherListError, parseMatchers, type Matcher, type MatchOp } from '../../core/matchers.js';
+import {
+  MatcherListError,
+  parseMatchers,
+  type Matcher,
+  type MatchOp,
+} from '../../core/matchers.js';
 
 export type { Matcher, MatchOp };
-
 
 /** A matcher rendered by {@link matcher} or {@link renderMatcher}: safe to put between braces. */
 export type MatcherText = string & { readonly __brand: 'MatcherText' };
@@ -92,7 +96,8 @@ export function parseMatcherList(raw: string): Matcher[] {
   try {
     return parseMatchers(raw);
   } catch (error) {
-    if (error instanceof MatcherListError) throw new UsageError(error.message, { hint: error.hint });
+    if (error instanceof MatcherListError)
+      throw new UsageError(error.message, { hint: error.hint });
     throw error;
   }
 }
