@@ -9,6 +9,7 @@ import type { SettingOverride } from '../config/resolve.js';
 import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../config/enums.js';
 import { assertNonEmptyWindow, type TimeRange } from '../core/periods.js';
 import { InvalidInputError } from '../core/input-error.js';
+import { redactUrl } from '../core/secrets.js';
 
 /** One option, declared as data. */
 export interface OptionSpec {
@@ -55,6 +56,22 @@ export function exampleValue(flag: string): string {
   if (/cores?\b/.test(flag)) return '4';
   if (/percent|coverage/.test(flag)) return '95';
   return '100';
+}
+
+/** An http(s) URL (`--prometheus-url`); anything else is a usage error before any request. */
+export function httpUrl(value: string, flag: string): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new UsageError(`${flag} ${redactUrl(value)} is not an http(s) URL`, {
+      hint: `e.g. ${flag} http://prometheus:9090`,
+    });
+  }
+  return value;
 }
 
 /** A PUE: a number ≥ 1. */
@@ -160,6 +177,7 @@ export const LEDGER_OPTION: OptionSpec = {
 export const PROMETHEUS_OPTIONS: OptionSpec[] = [
   {
     flags: '--prometheus-url <url>',
+    parse: httpUrl,
     description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
   },
   { flags: '--cluster <name>', description: 'act on this configured cluster only' },
