@@ -118,7 +118,10 @@ function cases(): FuzzCase[] {
             ? []
             : ['-1'];
       for (const value of values) {
-        all.push({ title: `${name} ${flag} ${JSON.stringify(value)}`, args: [...base, flag, value] });
+        all.push({
+          title: `${name} ${flag} ${JSON.stringify(value)}`,
+          args: [...base, flag, value],
+        });
       }
     }
   }

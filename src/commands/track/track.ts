@@ -357,6 +357,8 @@ export async function execute(invocation: Invocation, context: Context): Promise
   });
   const settings = resolved.settings;
   const options = parseOptions(invocation.opts, settings.timezone);
+  // An explicit window that is reversed, empty or in the future is exit 2 before any query.
+  if (options.from !== null) trackWindow(options, context.now(), settings.timezone, null);
   const clusters = selectClusters(settings, options.cluster);
   const ledgerPath = settings.ledger ?? '';
   // The context's clock stamps tracked_at and lock times, so a run at a given `now` is reproducible.
