@@ -18,6 +18,10 @@ export interface ProcessLike {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Signal subscription and exit: the real process has them; in-memory test processes do not. */
+  on?: (signal: 'SIGINT' | 'SIGTERM', listener: () => void) => unknown;
+  off?: (signal: 'SIGINT' | 'SIGTERM', listener: () => void) => unknown;
+  exit?: (code: number) => never;
 }
 
 /** Run carbonctl with these arguments; resolves to the exit code. */
@@ -36,6 +40,16 @@ export async function main(
     stdinIsTTY: overrides.isTTY?.stdin ?? Boolean(proc.stdin.isTTY),
     env: proc.env,
     now: overrides.now ?? (() => new Date()),
+    ...(proc.on && proc.off
+      ? {
+          signals: {
+            on: (signal, listener) => proc.on?.(signal, listener),
+            off: (signal, listener) => proc.off?.(signal, listener),
+          },
+        }
+      : {}),
+    // After an interrupt was handled (temp files removed, what was kept said): end now.
+    ...(proc.exit ? { exit: (code: number) => proc.exit?.(code) } : {}),
   });
   // Credentials given in the environment are masked in every write, even before settings load.
   io.addSecrets(environmentSecrets(proc.env));

@@ -5,7 +5,17 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isReaderGone } from './pipe.js';
@@ -20,6 +30,11 @@ export interface WriteFileOptions {
   force?: boolean;
   /** Create missing parent directories (cron jobs writing `reports/carbon-{period}.csv`). */
   createDirectories?: boolean;
+  /**
+   * Registers a handler for SIGINT/SIGTERM (IOStreams.onInterrupt): while the temp file exists,
+   * an interrupted run removes it instead of leaving a hidden `.name.pid.rand.tmp` behind.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
   /** Permission bits of a new file (default 0o666 less the umask, as for any file a tool creates). */
   mode?: number;
 }
@@ -52,6 +67,8 @@ export async function writeFileAtomic(
       throw writeError(error, target, 'cannot create its directory');
     }
   }
+  // Temp files of earlier runs that died (kill -9, power loss) before they could clean up.
+  await removeStaleTemporaries(directory, basename(target));
   // A dot-name ending in .tmp: node_exporter's textfile collector (and most globbing) ignores it.
   const temporary = join(
     directory,
@@ -67,6 +84,14 @@ export async function writeFileAtomic(
   } catch (error) {
     throw writeError(error, target, 'cannot be written');
   }
+  const release =
+    options.onInterrupt?.(() => {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Already gone (renamed into place, or removed).
+      }
+    }) ?? (() => undefined);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
@@ -90,9 +115,56 @@ export async function writeFileAtomic(
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
+  } finally {
+    release();
   }
   await syncDirectory(directory);
   return { path: target, bytes, sha256: hash.digest('hex') };
+}
+
+/** `.<name>.<pid>.<12 hex>.tmp`: the temp files writeFileAtomic makes for `<name>`. */
+function temporaryPattern(name: string): RegExp {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+}
+
+/** True while a process with this id exists (EPERM: it exists, owned by someone else). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files of `name` left in `directory` by runs whose process is gone (a run
+ * killed with -9 cannot clean up after itself). A live process's temp file is never touched.
+ * Returns the paths removed.
+ */
+export async function removeStaleTemporaries(directory: string, name: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const pattern = temporaryPattern(name);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const pid = pattern.exec(entry)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    const path = join(directory, entry);
+    try {
+      await unlink(path);
+      removed.push(path);
+    } catch {
+      // Someone else removed it, or we may not: leave it.
+    }
+  }
+  return removed;
 }
 
 async function* chunksOf(content: FileContent): AsyncIterable<string | Uint8Array> {

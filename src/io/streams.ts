@@ -8,6 +8,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { stripControlCharacters } from '../output/sanitize.js';
 import { maskSecrets } from '../core/secrets.js';
 import { isReaderGone } from './pipe.js';
+import { startProgress, type Progress, type ProgressOptions } from './progress.js';
 
 /** How output should look, decided once per process from flags, env and the streams. */
 export interface IOOptions {
@@ -20,6 +21,16 @@ export interface IOOptions {
   env: Record<string, string | undefined>;
   /** Clock for timestamped stderr lines off a TTY. */
   now: () => Date;
+  /** SIGINT/SIGTERM subscription (the process in production); absent in tests. */
+  signals?: SignalSource;
+  /** Ends the process after an interrupt was handled (the composition root decides how). */
+  exit?: (code: number) => void;
+}
+
+/** Signal subscription, injected (the process in production, a fake in tests). */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }
 
 /** Per-invocation flags that change how the io layer behaves. */
@@ -61,6 +72,8 @@ export class IOStreams {
     this.env = options.env;
     this.now = options.now;
     this.isCI = isTruthyEnv(options.env.CI);
+    this.signals = options.signals;
+    this.exit = options.exit;
     this.colorLevel = this.decideColorLevel();
     this.chalkInstance = new Chalk({ level: this.colorLevel });
     // `carbonctl … | head` closes the pipe early: stop writing quietly instead of crashing.
@@ -71,6 +84,43 @@ export class IOStreams {
   }
 
   private stdoutClosed = false;
+  private readonly signals: SignalSource | undefined;
+  private readonly exit: ((code: number) => void) | undefined;
+  private readonly interruptHandlers = new Set<() => void>();
+  private readonly onSignal = {
+    SIGINT: (): void => this.interrupted('SIGINT'),
+    SIGTERM: (): void => this.interrupted('SIGTERM'),
+  };
+
+  /**
+   * Runs `handler` (synchronously) if the process is interrupted by SIGINT or SIGTERM, before it
+   * ends with 130 / 143: removes temp files, says what was kept. Returns the removal.
+   */
+  onInterrupt(handler: () => void): () => void {
+    if (this.signals && this.interruptHandlers.size === 0) {
+      this.signals.on('SIGINT', this.onSignal.SIGINT);
+      this.signals.on('SIGTERM', this.onSignal.SIGTERM);
+    }
+    this.interruptHandlers.add(handler);
+    return () => {
+      this.interruptHandlers.delete(handler);
+      if (this.signals && this.interruptHandlers.size === 0) {
+        this.signals.off('SIGINT', this.onSignal.SIGINT);
+        this.signals.off('SIGTERM', this.onSignal.SIGTERM);
+      }
+    };
+  }
+
+  private interrupted(signal: 'SIGINT' | 'SIGTERM'): void {
+    for (const handler of [...this.interruptHandlers].reverse()) {
+      try {
+        handler();
+      } catch {
+        // Best effort: the next handler (another temp file) still runs.
+      }
+    }
+    this.exit?.(signal === 'SIGINT' ? 130 : 143);
+  }
   /** Secret values known to this run (credentials from settings and env), masked in every write. */
   private readonly secrets = new Set<string>();
 
@@ -168,28 +218,34 @@ export class IOStreams {
     if (this.flags.verbose && !this.flags.quiet) this.writeErr(this.errStyle().dim(message));
   }
 
-  /** A spinner on stderr when allowed, otherwise a no-op. */
+  /**
+   * Progress for long work: a spinner on a terminal; off a terminal, stderr lines at a bounded
+   * rate (every 10 % or 30 s); nothing with --quiet. See io/progress.ts for the contract.
+   */
+  progress(text: string, options: ProgressOptions = {}): Progress {
+    const mode = this.flags.quiet
+      ? 'off'
+      : this.progressAllowed
+        ? 'spinner'
+        : !this.stderrIsTTY
+          ? 'lines'
+          : 'off';
+    return startProgress(
+      {
+        mode,
+        write: (chunk) => void this.stderr.write(chunk),
+        line: (line) => this.writeErr(line),
+        now: this.now,
+      },
+      text,
+      options,
+      (handler) => this.onInterrupt(handler),
+    );
+  }
+
+  /** A spinner (on a terminal) or progress lines (off one); kept for existing callers. */
   spinner(text: string): Spinner {
-    if (!this.progressAllowed) return { update: () => undefined, stop: () => undefined };
-    let current = text;
-    const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    let frame = 0;
-    const draw = (): void => {
-      this.stderr.write(`\r\x1b[2K${frames[frame % frames.length] ?? ''} ${current}`);
-      frame += 1;
-    };
-    draw();
-    const timer = setInterval(draw, 80);
-    timer.unref();
-    return {
-      update: (next: string) => {
-        current = next;
-      },
-      stop: () => {
-        clearInterval(timer);
-        this.stderr.write('\r\x1b[2K');
-      },
-    };
+    return this.progress(text);
   }
 
   private writeErr(message: string): void {
