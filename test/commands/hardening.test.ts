@@ -4,6 +4,7 @@
  * and secrets.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/commands/registry.js';
@@ -12,6 +13,7 @@ import { redactTree, isSecretPath, redactString } from '../../src/core/secrets.j
 import { removeDir, run, tempDir } from '../helpers/context.js';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { tinyLedgerRows, writeLedger } from './ledger-readers.js';
+import { makeReadOnly } from '../io/read-only.js';
 
 const NOW = new Date('2026-11-21T12:05:00Z');
 const dirs: string[] = [];
@@ -266,5 +268,44 @@ describe('16. hints suggest plausible values', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('carbonctl config set intensity.fixed 185');
     expect(result.stderr).not.toMatch(/pass --intensity/);
+  });
+});
+
+describe('17. a ledger in a read-only directory', () => {
+  it('is read by usage and report, and nothing is written beside it or left in the temp dir', async () => {
+    const dir = tempDir('carbonctl-ro-');
+    dirs.push(dir);
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    const ledger = join(data, 'ledger.db');
+    writeLedger(ledger, tinyLedgerRows());
+    const copies = () =>
+      readdirSync(tmpdir()).filter((name) => name.startsWith('carbonctl-ledger-'));
+    const copiesBefore = copies().length;
+    const undo = makeReadOnly(data);
+    try {
+      const env = { CARBONCTL_LEDGER: ledger };
+      const usage = await run(
+        ['usage', '--by', 'owner', '--from', '2026-11-01', '--to', '2026-12-01', '-o', 'json'],
+        { dir, now: NOW, env },
+      );
+      expect(usage.stderr).toBe('');
+      expect(usage.code).toBe(0);
+      const rows = (JSON.parse(usage.stdout) as { rows: Array<{ owner: string }> }).rows;
+      expect(rows.map((row) => row.owner).sort()).toContain('alice');
+      const summary = await run(
+        ['report', 'summary', '--from', '2026-11-01', '--to', '2026-12-01'],
+        {
+          dir,
+          now: NOW,
+          env,
+        },
+      );
+      expect(summary.code).toBe(0);
+      expect(readdirSync(data)).toEqual(['ledger.db']);
+      expect(copies().length).toBe(copiesBefore);
+    } finally {
+      undo();
+    }
   });
 });
