@@ -304,8 +304,8 @@ export async function writeToStream(
 ): Promise<number> {
   let bytes = 0;
   let gone = false;
-  let failure: unknown;
-  const onStreamError = (error: unknown): void => {
+  let failure: Error | undefined;
+  const onStreamError = (error: Error): void => {
     if (isReaderGone(error)) gone = true;
     else failure ??= error;
   };

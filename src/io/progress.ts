@@ -2,9 +2,10 @@
  * Progress for long work (a backfill, a large report), decided by the io layer:
  *
  * - on a terminal: a spinner line redrawn in place (`\r`), cleared when done;
- * - off a terminal (cron, CI logs): plain stderr lines at a bounded rate — the first text at
- *   once, then a line each time the work crosses another 10 % (from `fraction`, or from an
- *   `NN%` in the text) or when 30 s have passed since the last line;
+ * - off a terminal (cron, CI logs): plain stderr lines at a bounded rate. Work that ends within
+ *   10 s prints nothing (a quick cron run keeps a clean log); after that, the current text, then
+ *   a line each time the work crosses another 10 % (from `fraction`, or from an `NN%` in the
+ *   text) or when 30 s have passed since the last line;
  * - with `--quiet`: nothing.
  *
  * A caller that can be interrupted passes `onInterrupt`: on SIGINT/SIGTERM while the progress
@@ -36,6 +37,8 @@ export interface ProgressOptions {
   onInterrupt?: () => string;
   /** Minimum time between two lines off a terminal (default 30 s). */
   intervalMs?: number;
+  /** Off a terminal, nothing is printed before the work has run this long (default 10 s). */
+  quietMs?: number;
 }
 
 /** Registers a handler run on SIGINT/SIGTERM before the process ends; returns its removal. */
@@ -43,6 +46,7 @@ export type InterruptRegistrar = (handler: () => void) => () => void;
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const DEFAULT_INTERVAL_MS = 30_000;
+const DEFAULT_QUIET_MS = 10_000;
 
 /** The fraction done named in a text such as `Tracking hpc: 40% (96/240 h)`. */
 function fractionIn(text: string): number | undefined {
@@ -62,7 +66,12 @@ export function startProgress(
       ? { update: () => undefined, stop: () => undefined }
       : sink.mode === 'spinner'
         ? spinnerProgress(sink, text)
-        : lineProgress(sink, text, options.intervalMs ?? DEFAULT_INTERVAL_MS);
+        : lineProgress(
+            sink,
+            text,
+            options.intervalMs ?? DEFAULT_INTERVAL_MS,
+            options.quietMs ?? DEFAULT_QUIET_MS,
+          );
   const message = options.onInterrupt;
   if (!message || !onInterrupt) return progress;
   const release = onInterrupt(() => {
@@ -102,29 +111,38 @@ function spinnerProgress(sink: ProgressSink, text: string): Progress {
   };
 }
 
-function lineProgress(sink: ProgressSink, text: string, intervalMs: number): Progress {
-  sink.line(text);
+function lineProgress(
+  sink: ProgressSink,
+  text: string,
+  intervalMs: number,
+  quietMs: number,
+): Progress {
+  const startedAt = sink.now().getTime();
   let stopped = false;
-  let lastAt = sink.now().getTime();
+  let printed = false;
+  let lastAt = startedAt;
   let lastDecile = Math.floor((fractionIn(text) ?? 0) * 10);
   let lastText = text;
+  const print = (line: string, at: number): void => {
+    sink.line(line);
+    printed = true;
+    lastAt = at;
+  };
   return {
     update: (next, fraction) => {
       if (stopped || next === lastText) return;
       lastText = next;
+      const at = sink.now().getTime();
+      if (at - startedAt < quietMs) return;
       const done = fraction ?? fractionIn(next);
       const decile = done === undefined ? lastDecile : Math.floor(done * 10);
-      const at = sink.now().getTime();
-      if (decile > lastDecile || at - lastAt >= intervalMs) {
-        sink.line(next);
-        lastAt = at;
-        lastDecile = Math.max(lastDecile, decile);
-      }
+      if (!printed || decile > lastDecile || at - lastAt >= intervalMs) print(next, at);
+      lastDecile = Math.max(lastDecile, decile);
     },
     stop: (finalText) => {
       if (stopped) return;
       stopped = true;
-      if (finalText !== undefined) sink.line(finalText);
+      if (printed && finalText !== undefined) sink.line(finalText);
     },
   };
 }

@@ -84,7 +84,7 @@ describe('13. temp files of interrupted runs', () => {
     const { streams, exits } = io({ signals });
     const target = join(dir, 'report.csv');
     async function* chunks() {
-      yield 'a,b\n';
+      yield await Promise.resolve('a,b\n');
       // The temp file exists now; Ctrl-C arrives.
       expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toHaveLength(1);
       signals.emit('SIGINT');
@@ -114,12 +114,14 @@ describe('13. temp files of interrupted runs', () => {
 });
 
 describe('14. progress off a terminal', () => {
-  it('prints the start, then a line per 10 % crossed, and one after 30 s without progress', () => {
+  it('is silent for quick work, then prints a line per 10 % crossed and one after 30 s without', () => {
     let now = Date.parse('2026-11-21T12:00:00Z');
     const { streams, stderr } = io({ clock: () => new Date(now) });
     const progress = streams.progress('Tracking hpc (nodes) from 2026-01-01…');
     progress.update('Tracking hpc (nodes): 4% (10/240 h)');
+    now += 11_000;
     progress.update('Tracking hpc (nodes): 8% (20/240 h)');
+    progress.update('Tracking hpc (nodes): 9% (22/240 h)');
     progress.update('Tracking hpc (nodes): 12% (30/240 h)');
     progress.update('Tracking hpc (nodes): 17% (40/240 h)');
     now += 31_000;
@@ -128,14 +130,24 @@ describe('14. progress off a terminal', () => {
     progress.stop('Tracked 240 h.');
     expect(stderr.text).toBe(
       [
-        '2026-11-21T12:00:00.000Z Tracking hpc (nodes) from 2026-01-01…',
-        '2026-11-21T12:00:00.000Z Tracking hpc (nodes): 12% (30/240 h)',
-        '2026-11-21T12:00:31.000Z Tracking hpc (nodes): 19% (45/240 h)',
-        '2026-11-21T12:00:31.000Z Reading chunk 3',
-        '2026-11-21T12:00:31.000Z Tracked 240 h.',
+        '2026-11-21T12:00:11.000Z Tracking hpc (nodes): 8% (20/240 h)',
+        '2026-11-21T12:00:11.000Z Tracking hpc (nodes): 12% (30/240 h)',
+        '2026-11-21T12:00:42.000Z Tracking hpc (nodes): 19% (45/240 h)',
+        '2026-11-21T12:00:42.000Z Reading chunk 3',
+        '2026-11-21T12:00:42.000Z Tracked 240 h.',
         '',
       ].join('\n'),
     );
+  });
+
+  it('prints nothing at all for work that ends within 10 s', () => {
+    let now = Date.parse('2026-11-21T12:00:00Z');
+    const { streams, stderr } = io({ clock: () => new Date(now) });
+    const progress = streams.spinner('Querying clusters…');
+    now += 5_000;
+    progress.update('Querying clusters: 50%');
+    progress.stop();
+    expect(stderr.text).toBe('');
   });
 
   it('prints nothing with --quiet', () => {
