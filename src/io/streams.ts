@@ -132,9 +132,16 @@ export class IOStreams {
     for (const value of values) if (value.length >= 4) this.secrets.add(value);
   }
 
-  /** `text` with every registered secret masked. */
-  mask(text: string): string {
-    return this.secrets.size === 0 ? text : maskSecrets(text, this.secrets);
+  /**
+   * `text` with every registered secret masked. Data on stdout is masked only for secrets of 8
+   * characters or more: a short password could equal a project or owner name, and a report must
+   * not lose its data to the net (key-based redaction already keeps secrets out of the data).
+   */
+  mask(text: string, target: 'stdout' | 'stderr' = 'stderr'): string {
+    if (this.secrets.size === 0) return text;
+    const secrets =
+      target === 'stderr' ? this.secrets : [...this.secrets].filter((secret) => secret.length >= 8);
+    return maskSecrets(text, secrets);
   }
 
   /** True once stdout's reader has gone away (`| head`): data writes stop quietly. */
@@ -190,7 +197,7 @@ export class IOStreams {
   /** Write data to stdout, exactly as given. */
   out(text: string): void {
     if (this.stdoutClosed) return;
-    this.stdout.write(this.mask(text));
+    this.stdout.write(this.mask(text, 'stdout'));
   }
 
   /** An informational line on stderr (suppressed by --quiet). */

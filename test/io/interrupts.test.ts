@@ -172,3 +172,25 @@ describe('14. progress off a terminal', () => {
     expect(stderr.text).toContain('to resume.');
   });
 });
+
+describe('the last-line secret mask', () => {
+  it('masks registered secrets on stderr, and on stdout only those long enough not to be data', () => {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const streams = new IOStreams({
+      stdout,
+      stderr,
+      stdin: new PassThrough(),
+      stdoutIsTTY: false,
+      stderrIsTTY: true,
+      stdinIsTTY: false,
+      env: {},
+      now: () => new Date('2026-11-21T12:00:00Z'),
+    });
+    streams.addSecrets(['astro', 'long-bearer-token', 'abc']);
+    streams.error('refused long-bearer-token for astro (abc)');
+    streams.out('project astro, long-bearer-token, abc\n');
+    expect(stderr.text).toBe('error: refused •••••• for •••••• (abc)\n');
+    expect(stdout.text).toBe('project astro, ••••••, abc\n');
+  });
+});
