@@ -93,7 +93,8 @@ export function createContext(init: ContextInit): Context {
     async settings(request = {}) {
       // Loaded on demand: zod and the schema stay out of `--version`'s path.
       const { resolveSettings } = await import('./config/resolve.js');
-      return resolveSettings({
+      const { collectSecrets } = await import('./core/secrets.js');
+      const resolved = resolveSettings({
         env: init.env,
         configFile: context.configFile(),
         flags: request.flags ?? [],
@@ -101,6 +102,8 @@ export function createContext(init: ContextInit): Context {
         cluster: request.cluster,
         defaultLedger: getDefaults().ledgerFile,
       });
+      init.io.addSecrets(collectSecrets(resolved.settings));
+      return resolved;
     },
     async http() {
       if (!http) {

@@ -16,6 +16,7 @@ import { IOStreams } from './io/streams.js';
 import { buildProgram, fromCommanderError } from './program.js';
 import { defaultPaths } from './config/paths.js';
 import { VERSION } from './version.js';
+import { urlSecrets } from './core/secrets.js';
 
 /** Everything main needs from the process; tests pass in-memory versions. */
 export interface ProcessLike {
@@ -24,9 +25,10 @@ export interface ProcessLike {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  /** Subscribe to process signals (the real process; in-memory runs have none). */
+  /** Signal subscription and exit: the real process has them; in-memory test processes do not. */
   on?: (event: HandledSignal, listener: () => void) => unknown;
   off?: (event: HandledSignal, listener: () => void) => unknown;
+  exit?: (code: number) => never;
 }
 
 /** Run carbonctl with these arguments; resolves to the exit code. */
@@ -47,7 +49,19 @@ export async function main(
     stdinIsTTY: overrides.isTTY?.stdin ?? Boolean(proc.stdin.isTTY),
     env: proc.env,
     now: overrides.now ?? (() => new Date()),
+    ...(proc.on && proc.off
+      ? {
+          signals: {
+            on: (signal, listener) => proc.on?.(signal, listener),
+            off: (signal, listener) => proc.off?.(signal, listener),
+          },
+        }
+      : {}),
+    // After an interrupt was handled (temp files removed, what was kept said): end now.
+    ...(proc.exit ? { exit: (code: number) => proc.exit?.(code) } : {}),
   });
+  // Credentials given in the environment are masked in every write, even before settings load.
+  io.addSecrets(environmentSecrets(proc.env));
   let program: ReturnType<typeof buildProgram> | undefined;
   const context = createContext({
     io,
@@ -110,6 +124,19 @@ function report(error: unknown, io: IOStreams, verbose: boolean): number {
   io.info(reportHint());
   if (verbose && error instanceof Error && error.stack) io.info(error.stack);
   return exitCodeOf(error);
+}
+
+/** The secret values of the environment variables of SPEC §1.3. */
+function environmentSecrets(env: Record<string, string | undefined>): string[] {
+  const secrets = [
+    env.CARBONCTL_PROMETHEUS_TOKEN,
+    env.CARBONCTL_PROMETHEUS_PASSWORD,
+    env.CARBONCTL_ELECTRICITYMAPS_TOKEN,
+  ].filter((value): value is string => value !== undefined && value !== '');
+  for (const url of [env.CARBONCTL_PROMETHEUS_URL, env.CARBONCTL_INTENSITY_URL]) {
+    if (url) secrets.push(...urlSecrets(url));
+  }
+  return secrets;
 }
 
 function reportHint(): string {

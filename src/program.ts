@@ -89,20 +89,27 @@ function buildCommand(spec: CommandSpec, context: Context, program: Command): Co
         context,
       );
       if (result) {
-        const { renderResult } = await import('./output/render.js');
+        const { renderResult, FormatUnavailableError } = await import('./output/render.js');
         const style = context.io.style;
-        context.io.out(
-          await renderResult(result, output, {
-            green: style.green,
-            yellow: style.yellow,
-            red: style.red,
-            gray: style.gray,
-            dim: style.dim,
-            cyan: style.cyan,
-            bold: style.bold,
-            borders: context.io.borders,
-          }),
-        );
+        const rendered = await renderResult(result, output, {
+          green: style.green,
+          yellow: style.yellow,
+          red: style.red,
+          gray: style.gray,
+          dim: style.dim,
+          cyan: style.cyan,
+          bold: style.bold,
+          borders: context.io.borders,
+        }).catch((error: unknown) => {
+          // A format the command lists but this particular result cannot take (csv of a
+          // single answer such as `intensity --best-window`): a usage error, never a bug.
+          if (!(error instanceof FormatUnavailableError)) throw error;
+          throw new UsageError(
+            `-o ${output} is not available for \`carbonctl ${commandPath(self)}\` with these options (the answer is not a list)`,
+            { hint: `Use one of: ${formats.filter((format) => format !== output).join(', ')}.` },
+          );
+        });
+        context.io.out(rendered);
         if (result.failure) throw result.failure;
       }
     });

@@ -7,6 +7,9 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { SettingOverride } from '../config/resolve.js';
 import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../config/enums.js';
+import { assertNonEmptyWindow, type TimeRange } from '../core/periods.js';
+import { InvalidInputError } from '../core/input-error.js';
+import { redactUrl } from '../core/secrets.js';
 
 /** One option, declared as data. */
 export interface OptionSpec {
@@ -36,10 +39,39 @@ export function nonNegativeNumber(value: string, flag: string): number {
     !/^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)
   ) {
     throw new UsageError(`${flag} ${value} is not a non-negative number`, {
-      hint: `Give ${flag} a finite number ≥ 0, e.g. ${flag} 1000.`,
+      hint: `Give ${flag} a finite number ≥ 0, e.g. ${flag} ${exampleValue(flag)}.`,
     });
   }
   return parsed;
+}
+
+/** A plausible value for a numeric flag, for hints (never an absurd `--pue 1000`). */
+export function exampleValue(flag: string): string {
+  if (/pue/.test(flag)) return '1.2';
+  if (/intensity|threshold/.test(flag)) return '200';
+  if (/busy-power/.test(flag)) return '12';
+  if (/idle-power/.test(flag)) return '1';
+  if (/power/.test(flag)) return '10';
+  if (/seconds/.test(flag)) return '3600';
+  if (/cores?\b/.test(flag)) return '4';
+  if (/percent|coverage/.test(flag)) return '95';
+  return '100';
+}
+
+/** An http(s) URL (`--prometheus-url`); anything else is a usage error before any request. */
+export function httpUrl(value: string, flag: string): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new UsageError(`${flag} ${redactUrl(value)} is not an http(s) URL`, {
+      hint: `e.g. ${flag} http://prometheus:9090`,
+    });
+  }
+  return value;
 }
 
 /** A PUE: a number ≥ 1. */
@@ -145,6 +177,7 @@ export const LEDGER_OPTION: OptionSpec = {
 export const PROMETHEUS_OPTIONS: OptionSpec[] = [
   {
     flags: '--prometheus-url <url>',
+    parse: httpUrl,
     description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
   },
   { flags: '--cluster <name>', description: 'act on this configured cluster only' },
@@ -224,4 +257,18 @@ export function settingOverrides(
     });
   }
   return overrides;
+}
+
+/**
+ * An explicit `--from/--to` window after a command clipped it to `end` (e.g. `track`'s last
+ * complete hour): a reversed, empty or future window is a usage error (exit 2) naming the flags,
+ * as `report export` does, never a silent "up to date".
+ */
+export function nonEmptyWindow(range: TimeRange, end: Date, zone: string): TimeRange {
+  try {
+    return assertNonEmptyWindow(range, end, zone, '--from and --to');
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(error.message);
+    throw error;
+  }
 }

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import type * as z from 'zod/mini';
 import { ConfigError, UsageError } from '../errors.js';
 import { formatPath, getAt, leaves, parsePath, setAt, type PathSegment } from './keypath.js';
-import { isSecretPath, settingsSchema, type Settings } from './schema.js';
+import { settingsSchema, type Settings } from './schema.js';
+import { redactTree } from '../core/secrets.js';
 import { POWER_PROFILES } from '../core/power.js';
 import { issueMessage } from '../core/zod-issues.js';
 
@@ -266,6 +267,6 @@ function applyProfileDefaults(
 /** Display form of a value for `config list`: secrets redacted. */
 export function displayValue(path: string, value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (isSecretPath(path)) return '••••••';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  const shown = redactTree(value, path);
+  return typeof shown === 'string' ? shown : JSON.stringify(shown);
 }

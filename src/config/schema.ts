@@ -11,6 +11,7 @@ import {
   INTENSITY_PROVIDERS,
   POWER_PROFILE_NAMES,
 } from './enums.js';
+import { MatcherListError, parseMatchers } from '../core/matchers.js';
 
 export { CLUSTER_PROVIDERS, CLUSTER_SOURCES, INTENSITY_PROVIDERS, POWER_PROFILE_NAMES };
 
@@ -111,7 +112,20 @@ const workspacesSchema = z.strictObject({
   projectLabel: withDefault(z.string(), 'cloud_project_name'),
   machineLabel: withDefault(z.string(), 'machine_name'),
   ownerLabel: withDefault(z.string(), 'owner'),
-  selector: withDefault(z.string(), ''),
+  // The same parser track uses: a list `config validate` accepts is one `track` accepts.
+  selector: withDefault(
+    z.string().check(
+      z.superRefine((value, context) => {
+        try {
+          parseMatchers(value);
+        } catch (error) {
+          if (!(error instanceof MatcherListError)) throw error;
+          context.addIssue({ code: 'custom', message: error.message, input: value });
+        }
+      }),
+    ),
+    '',
+  ),
   inventory: nullableDefault(z.string()),
 });
 
@@ -218,7 +232,5 @@ export type PrometheusSettings = z.output<typeof prometheusSchema>;
 /** Schemas of single values, used to build a default cluster. */
 export const schemas = { cluster: clusterSchema, prometheus: prometheusSchema };
 
-/** Setting paths whose values are secrets: redacted everywhere. */
-export function isSecretPath(path: string): boolean {
-  return /(^|\.)(token|password)$/.test(path) || /\.headers\./.test(path);
-}
+/** Setting paths whose values are secrets: redacted everywhere (the rule lives in core/secrets). */
+export { isSecretPath } from '../core/secrets.js';

@@ -217,6 +217,29 @@ export function resolvePeriod(
   return range;
 }
 
+/**
+ * Checks an explicit window `[from, to)` that a command has clipped to `end` (for `track`, the
+ * last complete hour): a reversed window, an empty one, or one that starts at or after `end`
+ * throws InvalidInputError with a complete message naming `flags` (e.g. `--from and --to`).
+ */
+export function assertNonEmptyWindow(
+  range: TimeRange,
+  end: Date,
+  zone: string,
+  flags: string,
+): TimeRange {
+  if (range.from.getTime() < range.to.getTime()) return range;
+  const shown = `${formatOffsetIso(range.from, zone)} → ${formatOffsetIso(range.to, zone)}`;
+  const reason =
+    range.from.getTime() >= end.getTime()
+      ? `it starts at or after ${formatOffsetIso(end, zone)}, the last complete hour`
+      : 'its start is not before its end';
+  throw new InvalidInputError('a non-empty window', {
+    flag: flags,
+    message: `the window ${shown} is empty (${reason}): check ${flags}`,
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Buckets
 

@@ -85,7 +85,36 @@ export function parseDuration(text: string): DurationSpec {
       { value: text },
     );
   }
+  if (amount * NOMINAL_DAYS[unit] > MAX_DURATION_DAYS) {
+    throw new InvalidInputError(`a duration of at most ${MAX_DURATION_YEARS} years`, {
+      value: text,
+    });
+  }
   return { amount, unit, text: trimmed };
+}
+
+/** The longest duration any flag accepts: longer ones are typing mistakes, not windows. */
+export const MAX_DURATION_YEARS = 100;
+const MAX_DURATION_DAYS = MAX_DURATION_YEARS * 366;
+/** Upper bound of each unit in days, for the maximum above only. */
+const NOMINAL_DAYS: Readonly<Record<DurationUnit, number>> = {
+  seconds: 1 / 86_400,
+  minutes: 1 / 1_440,
+  hours: 1 / 24,
+  days: 1,
+  weeks: 7,
+  months: 31,
+  years: 366,
+};
+
+/** Nominal days of a duration (a month 30.44 days, a year 365.25), for bounds checks. */
+export function nominalDays(duration: DurationSpec): number {
+  const average: Record<DurationUnit, number> = {
+    ...NOMINAL_DAYS,
+    months: 30.436875,
+    years: 365.2425,
+  };
+  return duration.amount * average[duration.unit];
 }
 
 const MILLIS_PER_UNIT: Readonly<Record<Exclude<DurationUnit, 'months' | 'years'>, number>> = {
@@ -316,6 +345,18 @@ export function formatMemoryQuantity(bytes: number): string {
 
 const DATE_ONLY_RE = /^\d{4}-\d{2}-\d{2}$/;
 // Date, `T` or space, hh:mm[:ss[.fff]], optional `Z` or ±hh[:mm] offset.
+/** Real UTC offsets run from -12:00 to +14:00; anything beyond ±14:00 is a typo. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+/** False for a timestamp whose explicit UTC offset is beyond ±14:00 (`+25:00`) or has minutes ≥ 60. */
+function offsetWithinRange(timestamp: string): boolean {
+  const match = /[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?([+-])(\d{2}):?(\d{2})?$/i.exec(timestamp);
+  if (match === null) return true;
+  const hours = Number(match[2]);
+  const minutes = Number(match[3] ?? '0');
+  return minutes < 60 && hours * 60 + minutes <= MAX_OFFSET_MINUTES;
+}
+
 const TIMESTAMP_RE =
   /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -333,6 +374,12 @@ export function parseTimeInput(text: string, zone: string, options?: { endOfDay?
     return (options?.endOfDay === true ? start.plus({ days: 1 }).startOf('day') : start).toJSDate();
   }
   if (TIMESTAMP_RE.test(trimmed)) {
+    if (!offsetWithinRange(trimmed)) {
+      throw new InvalidInputError(
+        'a timestamp with a real UTC offset (from -14:00 to +14:00, e.g. +01:00 or Z)',
+        { value: text },
+      );
+    }
     const normalised = trimmed.replace(' ', 'T').replace(/z$/, 'Z').replace(/t/, 'T');
     const parsed = DateTime.fromISO(normalised, { zone });
     // luxon reads `T24:00` as the next midnight; people mean a wall-clock time, so refuse it.

@@ -5,9 +5,20 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isReaderGone } from './pipe.js';
 
 /** What can be written: one string/buffer, or chunks produced as the report streams. */
 export type FileContent =
@@ -19,7 +30,12 @@ export interface WriteFileOptions {
   force?: boolean;
   /** Create missing parent directories (cron jobs writing `reports/carbon-{period}.csv`). */
   createDirectories?: boolean;
-  /** Permission bits of a new file (default 0o644, less the umask). */
+  /**
+   * Registers a handler for SIGINT/SIGTERM (IOStreams.onInterrupt): while the temp file exists,
+   * an interrupted run removes it instead of leaving a hidden `.name.pid.rand.tmp` behind.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** Permission bits of a new file (default 0o666 less the umask, as for any file a tool creates). */
   mode?: number;
 }
 
@@ -51,6 +67,8 @@ export async function writeFileAtomic(
       throw writeError(error, target, 'cannot create its directory');
     }
   }
+  // Temp files of earlier runs that died (kill -9, power loss) before they could clean up.
+  await removeStaleTemporaries(directory, basename(target));
   // A dot-name ending in .tmp: node_exporter's textfile collector (and most globbing) ignores it.
   const temporary = join(
     directory,
@@ -61,11 +79,19 @@ export async function writeFileAtomic(
     handle = await open(
       temporary,
       fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,
-      options.mode ?? 0o644,
+      options.mode ?? 0o666,
     );
   } catch (error) {
     throw writeError(error, target, 'cannot be written');
   }
+  const release =
+    options.onInterrupt?.(() => {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Already gone (renamed into place, or removed).
+      }
+    }) ?? (() => undefined);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
@@ -89,9 +115,56 @@ export async function writeFileAtomic(
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
+  } finally {
+    release();
   }
   await syncDirectory(directory);
   return { path: target, bytes, sha256: hash.digest('hex') };
+}
+
+/** `.<name>.<pid>.<12 hex>.tmp`: the temp files writeFileAtomic makes for `<name>`. */
+function temporaryPattern(name: string): RegExp {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+}
+
+/** True while a process with this id exists (EPERM: it exists, owned by someone else). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files of `name` left in `directory` by runs whose process is gone (a run
+ * killed with -9 cannot clean up after itself). A live process's temp file is never touched.
+ * Returns the paths removed.
+ */
+export async function removeStaleTemporaries(directory: string, name: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const pattern = temporaryPattern(name);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const pid = pattern.exec(entry)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    const path = join(directory, entry);
+    try {
+      await unlink(path);
+      removed.push(path);
+    } catch {
+      // Someone else removed it, or we may not: leave it.
+    }
+  }
+  return removed;
 }
 
 async function* chunksOf(content: FileContent): AsyncIterable<string | Uint8Array> {
@@ -220,28 +293,46 @@ function writeError(error: unknown, target: string, what: string): unknown {
   }
 }
 
-/** Writes chunks to a stream (stdout for `--out -`), waiting for it to drain so memory stays flat. */
+/**
+ * Writes chunks to a stream (stdout for `--out -`), waiting for it to drain so memory stays flat.
+ * When the reader goes away (`| head -1`) it stops quietly, as every Unix filter does, and
+ * resolves with the bytes handed over so far; any other stream error rejects.
+ */
 export async function writeToStream(
   stream: NodeJS.WritableStream,
   content: FileContent,
 ): Promise<number> {
   let bytes = 0;
-  for await (const chunk of chunksOf(content)) {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolveDrain, rejectDrain) => {
-        const onDrain = (): void => {
-          stream.off('error', onError);
-          resolveDrain();
-        };
-        const onError = (error: Error): void => {
-          stream.off('drain', onDrain);
-          rejectDrain(error);
-        };
-        stream.once('drain', onDrain);
-        stream.once('error', onError);
-      });
+  let gone = false;
+  let failure: Error | undefined;
+  const onStreamError = (error: Error): void => {
+    if (isReaderGone(error)) gone = true;
+    else failure ??= error;
+  };
+  stream.on('error', onStreamError);
+  const destroyed = (): boolean => (stream as { destroyed?: boolean }).destroyed === true;
+  try {
+    for await (const chunk of chunksOf(content)) {
+      if (gone || destroyed()) break;
+      if (failure !== undefined) throw failure;
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
+      if (!stream.write(chunk)) {
+        await new Promise<void>((resolveDrain) => {
+          const settle = (): void => {
+            stream.off('drain', settle);
+            stream.off('error', settle);
+            stream.off('close', settle);
+            resolveDrain();
+          };
+          stream.once('drain', settle);
+          stream.once('error', settle);
+          stream.once('close', settle);
+        });
+      }
     }
+    if (failure !== undefined && !gone) throw failure;
+  } finally {
+    stream.off('error', onStreamError);
   }
   return bytes;
 }

@@ -6,6 +6,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { stripControlCharacters } from '../output/sanitize.js';
+import { maskSecrets } from '../core/secrets.js';
+import { isReaderGone } from './pipe.js';
+import { startProgress, type Progress, type ProgressOptions } from './progress.js';
 
 /** How output should look, decided once per process from flags, env and the streams. */
 export interface IOOptions {
@@ -18,6 +21,16 @@ export interface IOOptions {
   env: Record<string, string | undefined>;
   /** Clock for timestamped stderr lines off a TTY. */
   now: () => Date;
+  /** SIGINT/SIGTERM subscription (the process in production); absent in tests. */
+  signals?: SignalSource;
+  /** Ends the process after an interrupt was handled (the composition root decides how). */
+  exit?: (code: number) => void;
+}
+
+/** Signal subscription, injected (the process in production, a fake in tests). */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }
 
 /** Per-invocation flags that change how the io layer behaves. */
@@ -59,16 +72,87 @@ export class IOStreams {
     this.env = options.env;
     this.now = options.now;
     this.isCI = isTruthyEnv(options.env.CI);
+    this.signals = options.signals;
+    this.exit = options.exit;
     this.colorLevel = this.decideColorLevel();
     this.chalkInstance = new Chalk({ level: this.colorLevel });
     // `carbonctl … | head` closes the pipe early: stop writing quietly instead of crashing.
     this.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      if (!isReaderGone(error)) throw error;
       this.stdoutClosed = true;
     });
   }
 
   private stdoutClosed = false;
+  private readonly signals: SignalSource | undefined;
+  private readonly exit: ((code: number) => void) | undefined;
+  private readonly interruptHandlers = new Set<() => void>();
+  private readonly onSignal = {
+    SIGINT: (): void => this.interrupted('SIGINT'),
+    SIGTERM: (): void => this.interrupted('SIGTERM'),
+  };
+
+  /**
+   * Runs `handler` (synchronously) if the process is interrupted by SIGINT or SIGTERM, before it
+   * ends with 130 / 143: removes temp files, says what was kept. Returns the removal.
+   */
+  onInterrupt(handler: () => void): () => void {
+    if (this.signals && this.interruptHandlers.size === 0) {
+      this.signals.on('SIGINT', this.onSignal.SIGINT);
+      this.signals.on('SIGTERM', this.onSignal.SIGTERM);
+    }
+    this.interruptHandlers.add(handler);
+    return () => {
+      this.interruptHandlers.delete(handler);
+      if (this.signals && this.interruptHandlers.size === 0) {
+        this.signals.off('SIGINT', this.onSignal.SIGINT);
+        this.signals.off('SIGTERM', this.onSignal.SIGTERM);
+      }
+    };
+  }
+
+  private interrupted(signal: 'SIGINT' | 'SIGTERM'): void {
+    for (const handler of [...this.interruptHandlers].reverse()) {
+      try {
+        handler();
+      } catch {
+        // Best effort: the next handler (another temp file) still runs.
+      }
+    }
+    this.exit?.(signal === 'SIGINT' ? 130 : 143);
+  }
+  /** Secret values known to this run (credentials from settings and env), masked in every write. */
+  private readonly secrets = new Set<string>();
+
+  /**
+   * Registers secret values (tokens, passwords, header values) so that no write of this run can
+   * show them, whatever route a message took: the last line of the redaction rule.
+   */
+  addSecrets(values: Iterable<string>): void {
+    for (const value of values) if (value.length >= 4) this.secrets.add(value);
+  }
+
+  /**
+   * `text` with every registered secret masked. Data on stdout is masked only for secrets of 8
+   * characters or more: a short password could equal a project or owner name, and a report must
+   * not lose its data to the net (key-based redaction already keeps secrets out of the data).
+   */
+  mask(text: string, target: 'stdout' | 'stderr' = 'stderr'): string {
+    if (this.secrets.size === 0) return text;
+    const secrets =
+      target === 'stderr' ? this.secrets : [...this.secrets].filter((secret) => secret.length >= 8);
+    return maskSecrets(text, secrets);
+  }
+
+  /** True once stdout's reader has gone away (`| head`): data writes stop quietly. */
+  get stdoutGone(): boolean {
+    return this.stdoutClosed;
+  }
+
+  /** Marks stdout as gone (a writer saw EPIPE on it). */
+  markStdoutGone(): void {
+    this.stdoutClosed = true;
+  }
 
   /** Apply the global flags (after commander has parsed them). */
   configure(flags: Partial<IOFlags>): void {
@@ -113,7 +197,7 @@ export class IOStreams {
   /** Write data to stdout, exactly as given. */
   out(text: string): void {
     if (this.stdoutClosed) return;
-    this.stdout.write(text);
+    this.stdout.write(this.mask(text, 'stdout'));
   }
 
   /** An informational line on stderr (suppressed by --quiet). */
@@ -141,32 +225,38 @@ export class IOStreams {
     if (this.flags.verbose && !this.flags.quiet) this.writeErr(this.errStyle().dim(message));
   }
 
-  /** A spinner on stderr when allowed, otherwise a no-op. */
+  /**
+   * Progress for long work: a spinner on a terminal; off a terminal, stderr lines at a bounded
+   * rate (every 10 % or 30 s); nothing with --quiet. See io/progress.ts for the contract.
+   */
+  progress(text: string, options: ProgressOptions = {}): Progress {
+    const mode = this.flags.quiet
+      ? 'off'
+      : this.progressAllowed
+        ? 'spinner'
+        : !this.stderrIsTTY
+          ? 'lines'
+          : 'off';
+    return startProgress(
+      {
+        mode,
+        write: (chunk) => void this.stderr.write(chunk),
+        line: (line) => this.writeErr(line),
+        now: this.now,
+      },
+      text,
+      options,
+      (handler) => this.onInterrupt(handler),
+    );
+  }
+
+  /** A spinner (on a terminal) or progress lines (off one); kept for existing callers. */
   spinner(text: string): Spinner {
-    if (!this.progressAllowed) return { update: () => undefined, stop: () => undefined };
-    let current = text;
-    const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    let frame = 0;
-    const draw = (): void => {
-      this.stderr.write(`\r\x1b[2K${frames[frame % frames.length] ?? ''} ${current}`);
-      frame += 1;
-    };
-    draw();
-    const timer = setInterval(draw, 80);
-    timer.unref();
-    return {
-      update: (next: string) => {
-        current = next;
-      },
-      stop: () => {
-        clearInterval(timer);
-        this.stderr.write('\r\x1b[2K');
-      },
-    };
+    return this.progress(text);
   }
 
   private writeErr(message: string): void {
-    const clean = stripControlCharacters(message, { keepAnsi: this.stderrColor() });
+    const clean = stripControlCharacters(this.mask(message), { keepAnsi: this.stderrColor() });
     // Off a terminal (cron, CI logs) every stderr line carries a timestamp.
     const prefix = this.stderrIsTTY ? '' : `${this.now().toISOString()} `;
     this.stderr.write(

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, request as undiciRequest } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ConfigError, DataSourceError } from '../errors.js';
+import { redactUrl } from '../core/secrets.js';
 
 /** How an {@link HttpClient} behaves; everything time- or randomness-related is injectable. */
 export interface HttpClientOptions {
@@ -70,9 +71,8 @@ const MAX_RETRY_AFTER_MS = 30_000;
 const MAX_REDIRECTS = 5;
 /** Headers that carry credentials even when the caller did not list them as secret. */
 const ALWAYS_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
-/** Query parameters whose values look like credentials and are hidden in traces and errors. */
-const SECRET_QUERY_PARAM =
-  /^(?:token|access_token|id_token|auth|auth[-_]?token|api[-_]?key|apikey|key|password|passwd|pass|secret|client_secret|signature|sig|x-amz-signature|x-goog-signature)$/i;
+/** Headers carbonctl sets itself; the only ones that follow a redirect to another origin. */
+const OWN_HEADERS = new Set(['user-agent', 'accept', 'content-type', 'content-length']);
 
 /** Error codes (from Node and undici) that mean the TLS handshake rejected the server. */
 const TLS_ERROR_CODES = new Set([
@@ -88,27 +88,8 @@ const TLS_ERROR_CODES = new Set([
   'EPROTO',
 ]);
 
-/** Removes `user:password@` and replaces token-like query values, so a URL is safe to print. */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not a URL we can parse: remove anything that looks like userinfo and secret params by hand.
-    return url
-      .replace(/\/\/[^/@\s]*@/, '//')
-      .replace(/([?&][^=&#\s]+)=([^&#\s]*)/g, (match, name: string) =>
-        SECRET_QUERY_PARAM.test(name.slice(1)) ? `${name}=REDACTED` : match,
-      );
-  }
-  parsed.username = '';
-  parsed.password = '';
-  const names = [...new Set(parsed.searchParams.keys())];
-  for (const name of names) {
-    if (SECRET_QUERY_PARAM.test(name)) parsed.searchParams.set(name, 'REDACTED');
-  }
-  return parsed.toString();
-}
+/** Removes `user:password@` and hides token-like query values (the rule lives in core/secrets). */
+export { redactUrl };
 
 /** Thrown internally when an attempt failed without an HTTP response. */
 interface TransportFailure {
@@ -267,7 +248,13 @@ export class HttpClient {
           }
           const nextUrl = new URL(location, url).toString();
           const crossOrigin = new URL(nextUrl).origin !== new URL(url).origin;
-          if (crossOrigin) headers = dropSecretHeaders(headers, secretNames);
+          // Another origin gets none of the configured headers (a tenant id, an API key under
+          // any name) and no credentials: only what carbonctl itself sends.
+          let dropped: string[] = [];
+          if (crossOrigin) {
+            dropped = Object.keys(headers).filter((name) => !OWN_HEADERS.has(name));
+            headers = withoutHeaders(headers, dropped);
+          }
           // 303, and 301/302 after a POST, turn into a GET without a body (as browsers do).
           if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
             method = 'GET';
@@ -275,7 +262,7 @@ export class HttpClient {
             headers = withoutHeaders(headers, ['content-type', 'content-length']);
           }
           this.traceLine(
-            `${status} redirect to ${redactUrl(nextUrl)}${crossOrigin ? ' (another origin: credentials dropped)' : ''}`,
+            `${status} redirect to ${redactUrl(nextUrl)}${crossOrigin ? ` (another origin: credentials and configured headers dropped${dropped.length ? `: ${dropped.join(', ')}` : ''})` : ''}`,
           );
           ({ url, headers } = moveUserinfoToHeader(nextUrl, headers, secretNames));
           continue;
@@ -367,13 +354,6 @@ function flattenHeaders(
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
-}
-
-function dropSecretHeaders(
-  headers: Record<string, string>,
-  secretNames: Set<string>,
-): Record<string, string> {
-  return withoutHeaders(headers, [...secretNames]);
 }
 
 function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {

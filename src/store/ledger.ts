@@ -7,14 +7,17 @@ import {
   accessSync,
   closeSync,
   constants as fsConstants,
+  copyFileSync,
   mkdirSync,
+  mkdtempSync,
+  rmSync,
   openSync,
   readSync,
   statSync,
   type Stats,
 } from 'node:fs';
-import { hostname as osHostname } from 'node:os';
-import { dirname } from 'node:path';
+import { hostname as osHostname, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { IntensitySlot } from '../core/ports.js';
@@ -326,6 +329,51 @@ function canWrite(path: string): boolean {
  * is not SQLite, a SQLite file of something else, a damaged file, or one from a newer carbonctl.
  */
 export function openLedger(path: string, options: OpenLedgerOptions = {}): Ledger {
+  return openLedgerAt(path, options, () => undefined);
+}
+
+/**
+ * SQLite's WAL mode needs the `-shm` file beside the ledger, which a reader cannot create in a
+ * directory it may not write (a read-only mount, a shared directory, a restored backup);
+ * `immutable=1` would need URI filenames, which better-sqlite3 does not enable. Such a reader
+ * opens a private copy of the ledger (and its `-wal`, if any) in a 0700 temp directory instead,
+ * removed when it closes: the same data, nothing written beside the original.
+ */
+function needsPrivateCopy(path: string, readonly: boolean, stats: Stats | null): boolean {
+  if (!readonly || stats === null || !stats.isFile() || stats.size === 0) return false;
+  if (statOrNull(`${path}-shm`) !== null) return false;
+  try {
+    accessSync(dirname(path), fsConstants.W_OK);
+  } catch {
+    return true;
+  }
+  // Root ignores permission bits: a directory can still refuse (immutable flag, read-only mount).
+  const probe = `${path}.carbonctl-probe-${process.pid}`;
+  try {
+    closeSync(openSync(probe, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY));
+    rmSync(probe, { force: true });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function openPrivateCopy(path: string, options: OpenLedgerOptions): Ledger {
+  const directory = mkdtempSync(join(tmpdir(), 'carbonctl-ledger-'));
+  const remove = (): void => rmSync(directory, { recursive: true, force: true });
+  try {
+    const copy = join(directory, basename(path));
+    copyFileSync(path, copy);
+    if (statOrNull(`${path}-wal`) !== null) copyFileSync(`${path}-wal`, `${copy}-wal`);
+    return openLedgerAt(copy, { ...options, readonly: true }, remove);
+  } catch (error) {
+    remove();
+    if (error instanceof DataSourceError) throw error;
+    throw mapSqliteError(path, error);
+  }
+}
+
+function openLedgerAt(path: string, options: OpenLedgerOptions, afterClose: () => void): Ledger {
   const readonly = options.readonly ?? false;
   const create = options.create ?? !readonly;
   const clock = options.clock ?? (() => new Date());
@@ -341,6 +389,7 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Ledge
       hint: 'Run `carbonctl track` first to record usage, or point --ledger / CARBONCTL_LEDGER at an existing ledger.',
     });
   }
+  if (needsPrivateCopy(path, readonly, stats)) return openPrivateCopy(path, options);
 
   let classification: Classification = { kind: 'empty' };
   if (stats !== null && stats.size > 0) {
@@ -381,7 +430,10 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Ledge
 
   if (stats === null) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // The ledger names owners and projects: readable by this user only. SQLite gives the
+      // -wal and -shm files the mode of the database file, so they are 0600 too.
+      closeSync(openSync(path, fsConstants.O_CREAT | fsConstants.O_WRONLY, 0o600));
     } catch (error) {
       throw new DataSourceError(
         ledgerSourceName(path),
@@ -419,7 +471,7 @@ export function openLedger(path: string, options: OpenLedgerOptions = {}): Ledge
       result: countDistinctHours,
       deterministic: true,
     });
-    return new SqliteLedger(db, path, readonly, schemaVersion, clock);
+    return new SqliteLedger(db, path, readonly, schemaVersion, clock, afterClose);
   } catch (error) {
     db.close();
     throw mapSqliteError(path, error);
@@ -584,6 +636,8 @@ class SqliteLedger implements Ledger {
     readonly readonly: boolean,
     readonly schemaVersion: number,
     private readonly clock: () => Date,
+    /** Run once after the file is closed (removes a reader's private copy). */
+    private readonly afterClose: () => void = () => undefined,
   ) {}
 
   close(): void {
@@ -591,6 +645,7 @@ class SqliteLedger implements Ledger {
     for (const release of [...this.heldLocks]) release();
     this.closed = true;
     this.db.close();
+    this.afterClose();
   }
 
   private statement(sql: string): Database.Statement {

@@ -66,6 +66,51 @@ describe.skipIf(binaries === null)('doctor', () => {
     expect(data.ok).toBe(true);
   });
 
+  it('old data (newest samples 3 days before now) is a warning with its age and the right advice, exit 0', async () => {
+    const now = new Date(fixtureEnd.getTime() + 3 * 86_400_000);
+    const result = await run(['doctor', '-o', 'json'], {
+      env: { CARBONCTL_PROMETHEUS_URL: prometheus.url, CARBONCTL_INTENSITY_URL: intensity.url },
+      now,
+      dir: tempDir(),
+    });
+    const data = JSON.parse(result.stdout);
+    const byName = new Map(
+      data.checks.map((c: { check: string; status: string; detail: string; fix: string }) => [
+        c.check.trim(),
+        c,
+      ]),
+    );
+    const node = byName.get('node_cpu_seconds_total') as {
+      status: string;
+      detail: string;
+      fix: string;
+    };
+    expect(node.status).toBe('warn');
+    expect(node.detail).toMatch(
+      /^[1-9][\d,]* series in the last 30 days, none now: newest sample 3 d old/,
+    );
+    // The newest sample, to the minute (the fixture's last sample is one scrape before its end).
+    const newest = /about (\S+)\)/.exec(node.detail)?.[1] ?? '';
+    expect(Math.abs(Date.parse(newest) - fixtureEnd.getTime())).toBeLessThanOrEqual(2 * 60_000);
+    expect(node.fix).toContain('stopped receiving');
+    expect(node.fix).toContain('carbonctl track --from');
+    expect(byName.get('source')).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(data.ok).toBe(true);
+  });
+
+  it('metrics absent for the whole look-back are a fail, exit 3', async () => {
+    const result = await run(['doctor', '-o', 'json'], {
+      env: { CARBONCTL_PROMETHEUS_URL: prometheus.url, CARBONCTL_INTENSITY_URL: intensity.url },
+      now: new Date(fixtureEnd.getTime() + 45 * 86_400_000),
+      dir: tempDir(),
+    });
+    const data = JSON.parse(result.stdout);
+    const source = data.checks.find((c: { check: string }) => c.check.trim() === 'source');
+    expect(source).toMatchObject({ status: 'fail' });
+    expect(result.code).toBe(3);
+  });
+
   it('a dead Prometheus is a fail line with the fix, and exit 3', async () => {
     const result = await run(['doctor'], {
       env: {

@@ -21,7 +21,8 @@ describe('writeFileAtomic', () => {
     const written = await writeFileAtomic(path, 'a,b\n1,2\n');
     expect(readFileSync(path, 'utf8')).toBe('a,b\n1,2\n');
     expect(written).toEqual({ path, bytes: 8, sha256: sha256('a,b\n1,2\n') });
-    expect(statSync(path).mode & 0o777).toBe(0o644 & ~process.umask());
+    // A report follows the umask, like any file a tool creates (README: File modes).
+    expect(statSync(path).mode & 0o777).toBe(0o666 & ~process.umask());
     expect(readdirSync(dir)).toEqual(['a.csv']);
   });
 

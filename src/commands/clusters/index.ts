@@ -2,12 +2,13 @@
  * `carbonctl clusters [list] | show <name>` (SPEC §10): the inventory of the configured clusters
  * from their Prometheus — capacity, utilisation, counts, run rate and staleness.
  */
-import { nonNegativeNumber, type OptionSpec } from '../options.js';
+import { nonNegativeNumber, type OptionSpec, httpUrl } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 const SHARED_OPTIONS: OptionSpec[] = [
   {
     flags: '--prometheus-url <url>',
+    parse: httpUrl,
     description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
   },
   {

@@ -4,6 +4,8 @@ import type { CommandSpec } from '../spec.js';
 export const completionCommand: CommandSpec = {
   name: 'completion',
   description: 'Print a shell completion script (bash, zsh or fish)',
+  // The script is the output: there is no JSON, CSV or Markdown form of it.
+  formats: ['table'],
   arguments: [
     {
       name: 'shell',

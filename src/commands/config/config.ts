@@ -2,7 +2,7 @@
 import type { Context } from '../../context.js';
 import { formatPath, getAt, leaves, parsePath, setAt, deleteAt } from '../../config/keypath.js';
 import { displayValue, readConfigFile, validateRaw } from '../../config/resolve.js';
-import { isSecretPath } from '../../config/schema.js';
+import { redactTree } from '../../core/secrets.js';
 import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import { settingOverrides } from '../options.js';
@@ -95,14 +95,16 @@ async function listCommand(invocation: Invocation, context: Context): Promise<Co
 }
 
 async function getCommand(key: string, context: Context): Promise<CommandResult> {
+  const segments = parsePath(key);
   const resolved = await context.settings();
-  const value = getAt(resolved.settings, parsePath(key));
+  const value = getAt(resolved.settings, segments);
   if (value === undefined) {
     throw new UsageError(`${key} is not a setting`, {
       hint: 'See `carbonctl config list` for every key.',
     });
   }
-  const shown = isSecretPath(key) && value !== null ? '••••••' : value;
+  // The redaction rule applies at every depth: `config get clusters` hides the tokens inside.
+  const shown = redactTree(value, formatPath(segments));
   return {
     data: { key, value: shown, source: resolved.sources.get(key) ?? 'default' },
     human: () => [
@@ -128,6 +130,8 @@ async function writeFile(
   const { raw } = readConfigFile({ path: file.path, explicit: false });
   const next = structuredClone(raw);
   mutate(next);
+  // A change that changes nothing never rewrites the file (its layout and mode stay).
+  if (JSON.stringify(next) === JSON.stringify(raw)) return file.path;
   // Validate the whole file before anything is written: a bad value never lands.
   validateRaw(next, `config file ${file.path} after this change`);
   const { writeConfigFile } = await import('../../config/write.js');
@@ -144,11 +148,22 @@ async function setCommand(
   const value = parseValue(valueText);
   const path = await writeFile(context, (raw) => setAt(raw, segments, value));
   context.io.info(`Set ${key} in ${path}.`);
-  return { data: { key, value: isSecretPath(key) ? '••••••' : value, path }, human: () => [] };
+  return {
+    data: { key, value: redactTree(value, formatPath(segments)), path },
+    human: () => [],
+  };
 }
 
 async function unsetCommand(key: string, context: Context): Promise<CommandResult> {
   const segments = parsePath(key);
+  const file = context.configFile();
+  const inFile = getAt(readConfigFile({ path: file.path, explicit: false }).raw, segments);
+  // Like `config get`: a key that is neither in the file nor a setting is a typo (exit 2).
+  if (inFile === undefined && getAt((await context.settings()).settings, segments) === undefined) {
+    throw new UsageError(`${key} is not a setting`, {
+      hint: 'See `carbonctl config list` for every key.',
+    });
+  }
   let removed = false;
   const path = await writeFile(context, (raw) => {
     removed = deleteAt(raw, segments);

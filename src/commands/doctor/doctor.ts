@@ -5,6 +5,7 @@ import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import { CarbonctlError, DataSourceError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
+import { redactUrl } from '../../core/secrets.js';
 import { openLedger } from '../../store/ledger.js';
 import { settingOverrides } from '../options.js';
 import type { Invocation } from '../spec.js';
@@ -36,6 +37,68 @@ const METRICS: Record<'nodes' | 'pods', Array<{ name: string; required: boolean 
     { name: 'container_memory_working_set_bytes', required: false },
   ],
 };
+
+/** How far back doctor looks for a metric before calling it absent. */
+const LOOKBACK_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** A metric's series count now, or over the look-back with the time of its newest sample. */
+interface MetricPresence {
+  /** Series now, or (when none now) series in the look-back. */
+  series: number;
+  /** Newest sample (to a minute) when there is none now; null when the metric is fresh. */
+  newest: Date | null;
+}
+
+/** Series now; when none, series over the look-back and (to a minute) when the newest was. */
+async function metricPresence(
+  client: Awaited<ReturnType<typeof createPrometheusClient>>,
+  metric: string,
+  now: Date,
+): Promise<MetricPresence> {
+  const current = await client.countSeries(metric, { time: now });
+  if (current > 0) return { series: current, newest: null };
+  const lookbackSeconds = LOOKBACK_DAYS * 86_400;
+  const series = await client.countSeries(metric, { time: now, lookbackSeconds });
+  if (series === 0) return { series: 0, newest: null };
+  // Hourly over the look-back, then by the minute in the last hour that had data.
+  const lastWith = async (from: Date, to: Date, step: number): Promise<number | null> => {
+    const result = await client.rangeQuery(`count(${metric})`, from, to, step);
+    const times = result[0]?.times;
+    return times && times.length > 0 ? (times[times.length - 1] ?? null) : null;
+  };
+  const hour = await lastWith(new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS), now, 3600);
+  if (hour === null) return { series, newest: new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS) };
+  const to = new Date(Math.min(now.getTime(), (hour + 3600) * 1000));
+  const minute = (await lastWith(new Date(hour * 1000), to, 60)) ?? hour;
+  // An instant query still sees a sample up to 5 minutes after it (Prometheus' look-back delta).
+  return { series, newest: new Date((minute - 300) * 1000) };
+}
+
+/** A human age: `3 d 4 h`, `5 h 10 min`, `12 min`. */
+function formatAge(milliseconds: number): string {
+  const minutes = Math.max(0, Math.round(milliseconds / 60_000));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days > 0) return `${days} d${hours > 0 ? ` ${hours} h` : ''}`;
+  if (hours > 0) return `${hours} h${rest > 0 ? ` ${rest} min` : ''}`;
+  return `${rest} min`;
+}
+
+/** A metric that exists but has no recent samples: a warning with its age and the right advice. */
+function staleCheck(name: string, presence: MetricPresence, now: Date): Check {
+  const newest = presence.newest ?? now;
+  const age = formatAge(now.getTime() - newest.getTime());
+  const from = new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS).toISOString().slice(0, 10);
+  const to = new Date(newest.getTime() + DAY_MS).toISOString().slice(0, 10);
+  return {
+    check: `  ${name}`,
+    status: 'warn',
+    detail: `${presence.series.toLocaleString('en-US')} series in the last ${LOOKBACK_DAYS} days, none now: newest sample ${age} old (about ${newest.toISOString().slice(0, 16)}Z)`,
+    fix: `Prometheus has stopped receiving it (a paused scrape, a down target, or a restored backup): check its scrape targets. To record what exists, backfill its window: carbonctl track --from ${from} --to ${to}.`,
+  };
+}
 
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -100,7 +163,7 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
         fix:
           error instanceof CarbonctlError && error.hint
             ? error.hint
-            : `Check clusters[].prometheus.url (${cluster.prometheus.url}) and credentials.`,
+            : `Check clusters[].prometheus.url (${redactUrl(cluster.prometheus.url)}) and credentials.`,
       },
     ];
   }
@@ -108,17 +171,19 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
     {
       check: label,
       status: 'ok',
-      detail: `${cluster.prometheus.url} answers, version ${version}`,
+      detail: `${redactUrl(cluster.prometheus.url)} answers, version ${version}`,
       fix: null,
     },
   ];
   const sources: Array<'nodes' | 'pods'> =
     cluster.source === 'auto' ? ['nodes', 'pods'] : [cluster.source];
-  const counts = new Map<string, number>();
+  // Presence over the look-back, not just now: a Prometheus whose newest samples are old (a
+  // paused scrape, retention, a restored backup) still has the metrics; only their age warns.
+  const counts = new Map<string, MetricPresence>();
   for (const source of sources) {
     for (const metric of METRICS[source]) {
       try {
-        counts.set(metric.name, await client.countSeries(metric.name, { time: context.now() }));
+        counts.set(metric.name, await metricPresence(client, metric.name, context.now()));
       } catch (error) {
         checks.push({
           check: `  ${metric.name}`,
@@ -129,13 +194,17 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
       }
     }
   }
+  const present = (name: string): boolean => (counts.get(name)?.series ?? 0) > 0;
   for (const source of sources) {
-    const usable = METRICS[source]
-      .filter((m) => m.required)
-      .every((m) => (counts.get(m.name) ?? 0) > 0);
+    const usable = METRICS[source].filter((m) => m.required).every((m) => present(m.name));
     for (const metric of METRICS[source]) {
-      const count = counts.get(metric.name);
-      if (count === undefined) continue;
+      const presence = counts.get(metric.name);
+      if (presence === undefined) continue;
+      const count = presence.series;
+      if (count > 0 && presence.newest !== null) {
+        checks.push(staleCheck(metric.name, presence, context.now()));
+        continue;
+      }
       // With source auto, a source whose metrics are all absent is simply not in use.
       const status =
         count > 0
@@ -148,7 +217,10 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
       checks.push({
         check: `  ${metric.name}`,
         status,
-        detail: `${count.toLocaleString('en-US')} series${count === 0 && cluster.source === 'auto' && !usable ? ` (no ${source} data: source auto)` : ''}`,
+        detail:
+          count > 0
+            ? `${count.toLocaleString('en-US')} series`
+            : `0 series in the last ${LOOKBACK_DAYS} days${cluster.source === 'auto' && !usable ? ` (no ${source} data: source auto)` : ''}`,
         fix:
           count > 0
             ? null
@@ -160,9 +232,7 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
   }
   if (
     cluster.source === 'auto' &&
-    !sources.some((s) =>
-      METRICS[s].filter((m) => m.required).every((m) => (counts.get(m.name) ?? 0) > 0),
-    )
+    !sources.some((s) => METRICS[s].filter((m) => m.required).every((m) => present(m.name)))
   ) {
     checks.push({
       check: `  source`,

@@ -1,11 +1,12 @@
 /** `carbonctl doctor`: is everything carbonctl depends on in working order? (SPEC §10) */
-import { LEDGER_OPTION } from '../options.js';
+import { LEDGER_OPTION, httpUrl } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const DOCTOR_OPTIONS = [
   { flags: '--cluster <name>', description: 'check this configured cluster only' },
   {
     flags: '--prometheus-url <url>',
+    parse: httpUrl,
     description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
   },
   LEDGER_OPTION,

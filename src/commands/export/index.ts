@@ -27,5 +27,8 @@ const prometheusCommand: CommandSpec = {
 export const exportCommand: CommandSpec = {
   name: 'export',
   description: 'Export ledger figures to other systems (Prometheus textfile)',
+  examples: [
+    'carbonctl export prometheus --textfile /var/lib/node_exporter/textfile/carbonctl.prom',
+  ],
   subcommands: [prometheusCommand],
 };

@@ -267,7 +267,10 @@ export async function execute(invocation: Invocation, context: Context): Promise
     );
   }
   // The collector expects the file to be replaced on every run: always overwrite.
-  const written = await writeFileAtomic(textfile, text, { force: true });
+  const written = await writeFileAtomic(textfile, text, {
+    force: true,
+    onInterrupt: (handler) => context.io.onInterrupt(handler),
+  });
   return {
     data: { path: written.path, families: families.length, samples, bytes: written.bytes },
     human: () => [

@@ -1,6 +1,6 @@
 /** `carbonctl init`: write a config file, interactively or from flags (SPEC §1.3). */
 import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../../config/enums.js';
-import { pueNumber } from '../options.js';
+import { pueNumber, httpUrl } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const initCommand: CommandSpec = {
@@ -8,7 +8,11 @@ export const initCommand: CommandSpec = {
   description:
     'Create the config file: Prometheus URL, intensity provider and region, power profile, PUE',
   options: [
-    { flags: '--prometheus-url <url>', description: 'Prometheus-compatible query URL' },
+    {
+      flags: '--prometheus-url <url>',
+      parse: httpUrl,
+      description: 'Prometheus-compatible query URL',
+    },
     { flags: '--cluster-name <name>', description: 'name of this cluster (default "default")' },
     { flags: '--provider <name>', description: 'intensity provider', choices: INTENSITY_PROVIDERS },
     { flags: '--region <id|postcode>', description: 'GB region id 1-17 or outward postcode (uk)' },

@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import type { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../../config/enums.js';
 import { isValidTimeZone } from '../../config/schema.js';
 import { validateRaw } from '../../config/resolve.js';
+import { redactUrl } from '../../core/secrets.js';
 import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import { nonNegativeNumber } from '../options.js';
@@ -109,12 +110,16 @@ export async function execute(invocation: Invocation, context: Context): Promise
         })
       : DEFAULTS.prometheusUrl);
   if (validUrl(answers.prometheusUrl) !== true) {
-    throw new UsageError(`--prometheus-url ${answers.prometheusUrl} must be an http(s) URL`);
+    throw new UsageError(
+      `--prometheus-url ${redactUrl(answers.prometheusUrl)} must be an http(s) URL`,
+    );
   }
   if (opts.skipCheck !== true) {
     const problem = await checkPrometheus(context, answers.prometheusUrl);
     if (problem) {
-      context.io.warn(`${answers.prometheusUrl} did not answer as Prometheus: ${problem}`);
+      context.io.warn(
+        `${redactUrl(answers.prometheusUrl)} did not answer as Prometheus: ${problem}`,
+      );
       if (prompter && !(await prompter.confirm('Keep this URL anyway?', false))) {
         answers.prometheusUrl = await prompter.input('Prometheus URL', {
           default: answers.prometheusUrl,
@@ -122,7 +127,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
         });
       }
     } else {
-      context.io.info(`Prometheus at ${answers.prometheusUrl} answered.`);
+      context.io.info(`Prometheus at ${redactUrl(answers.prometheusUrl)} answered.`);
     }
   }
   answers.clusterName =

@@ -67,8 +67,20 @@ export function analysisWindow(
   } else {
     selector.last = lookback ?? `${settings.recommendations.lookbackDays}d`;
   }
-  return asUsage(() => resolvePeriod(selector, now, settings.timezone));
+  const range = asUsage(() => resolvePeriod(selector, now, settings.timezone));
+  // The same bound as recommendations.lookbackDays: a longer window is refused before any query
+  // (Prometheus would answer 400 "too many points", which is not a data-source failure).
+  if (range.to.getTime() - range.from.getTime() > MAX_ANALYSIS_DAYS * 86_400_000) {
+    const flag = lookback !== undefined ? `--lookback ${lookback}` : '--from/--to';
+    throw new UsageError(`${flag}: the analysis window is longer than a year`, {
+      hint: 'Recommendations look at recent usage; give --lookback 14d (up to 365d).',
+    });
+  }
+  return range;
 }
+
+/** Longest analysis window, as for `recommendations.lookbackDays`. */
+const MAX_ANALYSIS_DAYS = 366;
 
 /** Runs the engine (R1's collector) and stores its findings; shared with `list --refresh`. */
 export async function generateRecommendations(

@@ -12,11 +12,13 @@ import {
   POWER_OPTIONS,
   TZ_OPTION,
   type OptionSpec,
+  httpUrl,
 } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 const PROMETHEUS_URL_OPTION: OptionSpec = {
   flags: '--prometheus-url <url>',
+  parse: httpUrl,
   description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
 };
 

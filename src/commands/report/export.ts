@@ -103,12 +103,14 @@ export async function execute(
   if (plan.splitBy !== null) return splitExport(ledger, prepared, plan.splitBy, context);
   const chunks = exportChunks(ledger, prepared, context);
   if (plan.out === null) {
+    // `| head -1` closes the pipe early: stop quietly (exit 0), as every Unix filter does.
     await writeToStream(context.io.stdout, chunks);
     return undefined;
   }
   const written = await writeFileAtomic(plan.out, chunks, {
     force: plan.force,
     createDirectories: true,
+    onInterrupt: (handler) => context.io.onInterrupt(handler),
   });
   const data: ReportExportData = {
     path: written.path,

@@ -129,5 +129,9 @@ const exportCommand: CommandSpec = {
 export const reportCommand: CommandSpec = {
   name: 'report',
   description: 'CSRD-ready reports from the ledger: summary and export',
+  examples: [
+    'carbonctl report summary --last-month',
+    'carbonctl report export --last-month --format csv --out reports/carbon-{period}.csv',
+  ],
   subcommands: [summaryCommand, exportCommand],
 };

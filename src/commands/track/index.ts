@@ -1,10 +1,17 @@
 /** `carbonctl track`: from Prometheus into the ledger (SPEC §5). */
-import { INTENSITY_OPTIONS, LEDGER_OPTION, POWER_OPTIONS, type OptionSpec } from '../options.js';
+import {
+  INTENSITY_OPTIONS,
+  LEDGER_OPTION,
+  POWER_OPTIONS,
+  type OptionSpec,
+  httpUrl,
+} from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const TRACK_OPTIONS: OptionSpec[] = [
   {
     flags: '--prometheus-url <url>',
+    parse: httpUrl,
     description: 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)',
   },
   { flags: '--cluster <name>', description: 'track this configured cluster only' },

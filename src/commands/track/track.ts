@@ -21,7 +21,7 @@ import type { CommandResult } from '../../output/render.js';
 import type { TableData } from '../../output/table.js';
 import { openLedger } from '../../store/ledger.js';
 import type { Ledger } from '../../store/types.js';
-import { settingOverrides } from '../options.js';
+import { nonEmptyWindow, settingOverrides } from '../options.js';
 import { optionalString, parseFlag } from '../parse.js';
 import type { Invocation } from '../spec.js';
 import {
@@ -96,10 +96,8 @@ export function trackWindow(
   const lastComplete = floorHour(now);
   if (options.from !== null) {
     const to = options.to === null ? lastComplete : ceilHour(options.to);
-    return {
-      from: floorHour(options.from),
-      to: to.getTime() > lastComplete.getTime() ? lastComplete : to,
-    };
+    const clipped = to.getTime() > lastComplete.getTime() ? lastComplete : to;
+    return nonEmptyWindow({ from: floorHour(options.from), to: clipped }, lastComplete, zone);
   }
   if (options.last !== null) {
     return {
@@ -165,6 +163,8 @@ export async function execute(invocation: Invocation, context: Context): Promise
   });
   const settings = resolved.settings;
   const options = parseOptions(invocation.opts, settings.timezone);
+  // An explicit window that is reversed, empty or in the future is exit 2 before any query.
+  if (options.from !== null) trackWindow(options, context.now(), settings.timezone, null);
   const clusters = selectClusters(settings, options.cluster);
   const ledgerPath = settings.ledger ?? '';
   // The context's clock stamps tracked_at and lock times, so a run at a given `now` is reproducible.

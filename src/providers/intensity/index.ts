@@ -93,7 +93,7 @@ export function createIntensityProvider(
     case 'fixed':
       if (config.fixed === null) {
         throw new ConfigError('the fixed intensity provider needs a value', {
-          hint: 'set intensity.fixed in the config or pass --intensity <g/kWh>, e.g. --intensity 185',
+          hint: 'set it with `carbonctl config set intensity.fixed 185` (g/kWh); calculate, budget check and clusters also take --intensity <g/kWh>',
         });
       }
       return new FixedIntensityProvider(config.fixed);
