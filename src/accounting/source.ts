@@ -87,6 +87,12 @@ export async function decideSource(
   return { source: detected, decidedBy: 'auto' };
 }
 
+/** The source a cluster is known to be accounted as without asking Prometheus: configured, else stored, else null. */
+export function knownSource(profile: ClusterProfile, store: SourceStore | null): UsageSource | null {
+  if (profile.configuredSource !== 'auto') return profile.configuredSource;
+  return store?.storedClusterSource(profile.name ?? 'default')?.source ?? null;
+}
+
 /**
  * `pods` when cAdvisor container CPU series have samples anywhere in `[from, to)`, `nodes` when
  * node_exporter's do, null when neither has.

@@ -20,7 +20,7 @@ import { resolveHourlyIntensities } from '../../accounting/intensity.js';
 import { cacheLedger } from '../../accounting/ledger.js';
 import { meterCluster } from '../../accounting/meter.js';
 import { clusterProfile } from '../../accounting/profile.js';
-import { decideSource } from '../../accounting/source.js';
+import { decideSource, knownSource } from '../../accounting/source.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
   runRateOf,
@@ -330,11 +330,11 @@ export async function clusterInventory(
     monthly: null,
     currency: factors.cost.currency,
   };
-  let source: 'nodes' | 'pods' | null = null;
+  const ledger = cacheLedger(context, settings);
+  let source: 'nodes' | 'pods' | null = knownSource(profile, ledger);
   if (at !== null) {
     const hourEnd = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
     const window = { from: new Date(hourEnd - HOUR_MS), to: new Date(hourEnd) };
-    const ledger = cacheLedger(context, settings);
     source = (
       await decideSource(
         { client, store: ledger, persist: false, now, notice: (m) => context.io.notice(m) },
