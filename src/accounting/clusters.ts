@@ -47,8 +47,8 @@ export function failedClusters<T>(
   if (failed.length === 1 && outcomes.length === 1)
     return (failed[0] as { error: DataSourceError }).error;
   return new DataSourceError(
-    `${failed.length} of ${outcomes.length} clusters`,
-    `failed: ${failed.map((outcome) => `${outcome.cluster.name} (${outcome.error.message})`).join('; ')}`,
+    'Clusters',
+    `${failed.length} of ${outcomes.length} failed: ${failed.map((outcome) => `${outcome.cluster.name} (${outcome.error.message})`).join('; ')}`,
     {
       hint: 'The other clusters were processed; fix the failed ones and run again (re-runs are idempotent).',
     },
