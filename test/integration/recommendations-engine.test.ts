@@ -299,6 +299,24 @@ describe.skipIf(binaries === null)('recommendation engine against a real Prometh
     );
   });
 
+  it('sees workloads and hosts with samples anywhere in the window, even when it ends in a scrape gap', async () => {
+    // The same week shifted 3 hours later: its last 3 hours have no samples at all (the data
+    // ends at REC_TO). Before issue #9 only series with a sample in the last 5 minutes counted,
+    // so this window gave no findings and marked the earlier ones stale.
+    const shift = 3 * 3_600_000;
+    const { context, command } = setup();
+    const shifted = await collectFindings(context, command, {
+      from: new Date(REC_FROM.getTime() + shift),
+      to: new Date(REC_TO.getTime() + shift),
+    });
+    expect(shifted.failure).toBeUndefined();
+    expect(shifted.clusters).toEqual(['lab', 'k8s']);
+    const kinds = (list: typeof findings) =>
+      [...new Set(list.map((f) => `${f.type} ${f.target.cluster}`))].sort();
+    expect(kinds(shifted.findings)).toEqual(kinds(findings));
+    expect(shifted.baselines.every((b) => b.status === 'ok' && b.energy_kwh > 0)).toBe(true);
+  });
+
   it('gives the same ids and numbers on a second run, and honours --cluster', async () => {
     const { context, command } = setup(['--cluster', 'lab']);
     const again = await collectFindings(context, command, { from: REC_FROM, to: REC_TO });
