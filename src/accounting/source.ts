@@ -88,7 +88,10 @@ export async function decideSource(
 }
 
 /** The source a cluster is known to be accounted as without asking Prometheus: configured, else stored, else null. */
-export function knownSource(profile: ClusterProfile, store: SourceStore | null): UsageSource | null {
+export function knownSource(
+  profile: ClusterProfile,
+  store: SourceStore | null,
+): UsageSource | null {
   if (profile.configuredSource !== 'auto') return profile.configuredSource;
   return store?.storedClusterSource(profile.name ?? 'default')?.source ?? null;
 }

@@ -285,6 +285,15 @@ describe.skipIf(binaries === null)(
       const listed = await run(['clusters', '-o', 'json'], { now: later, dir, env });
       expect(JSON.parse(listed.stdout).data[0].metadata.source).toBe('pods');
 
+      // doctor too.
+      const doctor = await run(['doctor', '-o', 'json'], { now: later, dir, env });
+      const accounted = JSON.parse(doctor.stdout).checks.find(
+        (c: { check: string }) => c.check.trim() === 'accounted as',
+      );
+      expect(accounted.detail).toContain(
+        `pods (auto, decided ${later.toISOString()} from the data of ${fixture.start.toISOString()}`,
+      );
+
       // An explicit source in the config changes it, and says so.
       writeFileSync(
         join(dir, 'config', 'config.json'),

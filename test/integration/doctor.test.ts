@@ -95,6 +95,11 @@ describe.skipIf(binaries === null)('doctor', () => {
     expect(node.fix).toContain('stopped receiving');
     expect(node.fix).toContain('carbonctl track --from');
     expect(byName.get('source')).toBeUndefined();
+    // How the cluster is accounted: auto and not decided yet (no ledger).
+    expect(byName.get('accounted as')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('auto, not decided yet'),
+    });
     expect(result.code).toBe(0);
     expect(data.ok).toBe(true);
   });

@@ -6,6 +6,7 @@ import type { ClusterSettings, Settings } from '../../config/schema.js';
 import { CarbonctlError, DataSourceError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import { redactUrl } from '../../core/secrets.js';
+import type { SourceStore } from '../../accounting/source.js';
 import { openLedger } from '../../store/ledger.js';
 import { settingOverrides } from '../options.js';
 import type { Invocation } from '../spec.js';
@@ -148,7 +149,49 @@ function checkLedger(settings: Settings): Check {
   }
 }
 
-async function checkCluster(context: Context, cluster: ClusterSettings): Promise<Check[]> {
+/** The ledger's stored source decisions, read-only; null when there is no readable ledger (its check says why). */
+function decisionStore(context: Context, settings: Settings): SourceStore | null {
+  const path = settings.ledger ?? '';
+  if (path === '' || !existsSync(path)) return null;
+  try {
+    const ledger = openLedger(path, { readonly: true });
+    context.onDispose(() => ledger.close());
+    return ledger;
+  } catch {
+    return null;
+  }
+}
+
+/** How the cluster is accounted (SPEC §1.3 `source`): configured, or the decision stored in the ledger. */
+function sourceCheck(cluster: ClusterSettings, store: SourceStore | null): Check {
+  const check = `  accounted as`;
+  if (cluster.source !== 'auto')
+    return { check, status: 'ok', detail: `${cluster.source} (set in the config)`, fix: null };
+  const stored = store?.storedClusterSource(cluster.name) ?? null;
+  if (stored === null)
+    return {
+      check,
+      status: 'ok',
+      detail: 'auto, not decided yet: the first track decides it from the data of its window',
+      fix: null,
+    };
+  const from =
+    stored.window === null
+      ? ''
+      : ` from the data of ${stored.window.from.toISOString()} – ${stored.window.to.toISOString()}`;
+  return {
+    check,
+    status: 'ok',
+    detail: `${stored.source} (${stored.decidedBy === 'auto' ? 'auto' : `set by ${stored.decidedBy}`}, decided ${stored.decidedAt.toISOString()}${from}; kept in the ledger)`,
+    fix: null,
+  };
+}
+
+async function checkCluster(
+  context: Context,
+  cluster: ClusterSettings,
+  store: SourceStore | null,
+): Promise<Check[]> {
   const label = `prometheus ${cluster.name}`;
   const client = await createPrometheusClient(context, cluster, { maxRetries: 1 });
   let version: string;
@@ -174,6 +217,7 @@ async function checkCluster(context: Context, cluster: ClusterSettings): Promise
       detail: `${redactUrl(cluster.prometheus.url)} answers, version ${version}`,
       fix: null,
     },
+    sourceCheck(cluster, store),
   ];
   const sources: Array<'nodes' | 'pods'> =
     cluster.source === 'auto' ? ['nodes', 'pods'] : [cluster.source];
@@ -297,8 +341,9 @@ export async function execute(invocation: Invocation, context: Context): Promise
   }
   if (settings) {
     checks.push(checkLedger(settings));
+    const store = decisionStore(context, settings);
     for (const cluster of selectClusters(settings, clusterFlag(command)))
-      checks.push(...(await checkCluster(context, cluster)));
+      checks.push(...(await checkCluster(context, cluster, store)));
     checks.push(await checkIntensity(context, settings));
   }
   const failed = checks.filter((c) => c.status === 'fail');
