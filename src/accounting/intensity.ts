@@ -20,22 +20,15 @@ import {
 import type { IntensityProvider, IntensitySlot } from '../core/ports.js';
 import { DataSourceError } from '../errors.js';
 import type { HttpClient } from '../providers/http.js';
+import type { Ledger } from '../store/types.js';
 import type { ClusterProfile } from './profile.js';
 
 const HOUR_MS = 3_600_000;
 /** How far ahead the GB Carbon Intensity API forecasts (reference/carbon-intensity-apis.md: fw48h). */
 const FORECAST_HORIZON_HOURS = 48;
 
-/** The ledger's intensity cache, as the pipeline needs it (the SQLite ledger implements it). */
-export interface IntensityCache {
-  cachedIntensitySlots(provider: string, regionKey: string, from: Date, to: Date): IntensitySlot[];
-  cacheIntensitySlots(
-    provider: string,
-    regionKey: string,
-    slots: readonly IntensitySlot[],
-    fetchedAt: Date,
-  ): void;
-}
+/** The ledger's intensity cache, as the pipeline needs it. */
+export type IntensityCache = Pick<Ledger, 'cachedIntensitySlots' | 'cacheIntensitySlots'>;
 
 /** How the user asked for intensities. */
 export interface IntensityRequest {

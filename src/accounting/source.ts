@@ -8,14 +8,11 @@
  */
 import type { UsageSource } from '../core/usage.js';
 import type { PrometheusClient } from '../providers/prometheus/client.js';
-import type { ClusterSourceDecision } from '../store/types.js';
+import type { ClusterSourceDecision, Ledger } from '../store/types.js';
 import type { ClusterProfile } from './profile.js';
 
 /** Where decisions are kept (the ledger). */
-export interface SourceStore {
-  storedClusterSource(cluster: string): ClusterSourceDecision | null;
-  storeClusterSource(cluster: string, decision: ClusterSourceDecision): void;
-}
+export type SourceStore = Pick<Ledger, 'storedClusterSource' | 'storeClusterSource'>;
 
 /** What deciding needs. */
 export interface SourceDeps {

@@ -5,10 +5,9 @@
  */
 import type { Context } from '../../context.js';
 import { cacheLedger } from '../../accounting/ledger.js';
-import { resolveHourlyIntensities } from '../../accounting/intensity.js';
 import { meterCluster } from '../../accounting/meter.js';
 import { clusterProfile } from '../../accounting/profile.js';
-import { decideSource } from '../../accounting/source.js';
+import { AccountingPipeline } from '../../accounting/pipeline.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
   coveringHours,
@@ -26,7 +25,6 @@ import {
 import type { UsageSource } from '../../core/usage.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { matcher, safeMatchers, type MatcherText } from '../../providers/prometheus/promql.js';
-import type { Ledger } from '../../store/types.js';
 import { createPrometheusClient, selectClusters } from '../shared/prometheus.js';
 import type { CheckOptions, Selection } from './check.js';
 
@@ -80,25 +78,16 @@ async function measureCluster(
   options: CheckOptions,
   window: Window,
   now: Date,
-  ledger: Ledger | null,
+  pipeline: AccountingPipeline,
 ): Promise<(ClusterMeasurement & { prorated: boolean }) | null> {
   const client = await createPrometheusClient(context, cluster);
   const profile = clusterProfile(settings, cluster);
   const selection = options.selection;
   const fetchWindow = coveringHours(window);
-  const { source } = await decideSource(
-    {
-      client,
-      store: ledger,
-      persist: ledger !== null,
-      now,
-      notice: (message) => context.io.notice(message),
-    },
-    profile,
-    fetchWindow,
-    selection.source,
-    selectionKind(selection) ?? undefined,
-  );
+  const { source } = await pipeline.source(client, profile, fetchWindow, {
+    flag: selection.source,
+    preferred: selectionKind(selection) ?? undefined,
+  });
   const kind = selectionKind(selection);
   if (kind !== null && kind !== source) {
     context.io.info(
@@ -116,12 +105,7 @@ async function measureCluster(
     matchers.push(matcher('namespace', '=', selection.namespace));
   }
 
-  const intensities = await resolveHourlyIntensities(
-    { http: () => context.http(), now, cache: ledger, warn: (message) => context.io.warn(message) },
-    profile,
-    fetchWindow,
-    options.intensity,
-  );
+  const intensities = await pipeline.intensities(profile, fetchWindow, options.intensity);
   const total = emptyFootprintTotal();
   const reasons = new Set<string>();
   const entities = new Set<string>();
@@ -162,13 +146,13 @@ export async function measureLive(
 ): Promise<Measurement> {
   const now = context.now();
   const clusters = selectClusters(settings, options.selection.cluster);
-  const ledger = cacheLedger(context, settings);
+  const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), true);
   const parts: Array<ClusterMeasurement & { prorated: boolean }> = [];
   const spinner = context.io.spinner('Measuring usage from Prometheus…');
   try {
     for (const cluster of clusters) {
       spinner.update(`Measuring ${cluster.name}…`);
-      const part = await measureCluster(context, settings, cluster, options, window, now, ledger);
+      const part = await measureCluster(context, settings, cluster, options, window, now, pipeline);
       if (part !== null) parts.push(part);
     }
   } finally {
@@ -225,13 +209,8 @@ export async function measureOffline(
   const profile = clusterProfile(settings, cluster);
   const now = context.now();
   const hourMs = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-  const intensities = await resolveHourlyIntensities(
-    {
-      http: () => context.http(),
-      now,
-      cache: cacheLedger(context, settings),
-      warn: (message) => context.io.warn(message),
-    },
+  const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), false);
+  const intensities = await pipeline.intensities(
     profile,
     { from: new Date(hourMs), to: new Date(hourMs + HOUR_MS) },
     options.intensity,

@@ -16,11 +16,11 @@
  */
 import type { Context } from '../../context.js';
 import type { IntensityRequest } from '../../accounting/intensity.js';
-import { resolveHourlyIntensities } from '../../accounting/intensity.js';
 import { cacheLedger } from '../../accounting/ledger.js';
 import { meterCluster } from '../../accounting/meter.js';
 import { clusterProfile } from '../../accounting/profile.js';
-import { decideSource, knownSource } from '../../accounting/source.js';
+import { AccountingPipeline } from '../../accounting/pipeline.js';
+import { knownSource } from '../../accounting/source.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
   runRateOf,
@@ -140,6 +140,20 @@ async function newestSample(
   );
 }
 
+/** The carbon block of a cluster without a run rate (no data, or failed). */
+function noRunRate(): ClusterInventory['carbon'] {
+  return {
+    run_rate_window: null,
+    hourly_co2e_g: null,
+    monthly_co2e_kg: null,
+    hourly_energy_kwh: null,
+    intensity_g_per_kwh: null,
+    intensity_provider: null,
+    is_estimated: false,
+    estimation_reasons: [],
+  };
+}
+
 /** The entry of a cluster whose Prometheus could not be read (listed, with the error, exit 3 at the end). */
 export function failedInventory(
   cluster: ClusterSettings,
@@ -181,16 +195,7 @@ export function failedInventory(
       memory_used_percent: null,
     },
     cost: { hourly: null, monthly: null, currency },
-    carbon: {
-      run_rate_window: null,
-      hourly_co2e_g: null,
-      monthly_co2e_kg: null,
-      hourly_energy_kwh: null,
-      intensity_g_per_kwh: null,
-      intensity_provider: null,
-      is_estimated: false,
-      estimation_reasons: [],
-    },
+    carbon: noRunRate(),
   };
 }
 
@@ -315,16 +320,7 @@ export async function clusterInventory(
   // Run rate: the last complete hour before the instant described, metered and priced by the
   // same pipeline as `track` (so it equals the ledger's figures for that hour), × 730 a month.
   const factors = profile.factors;
-  let carbon: ClusterInventory['carbon'] = {
-    run_rate_window: null,
-    hourly_co2e_g: null,
-    monthly_co2e_kg: null,
-    hourly_energy_kwh: null,
-    intensity_g_per_kwh: null,
-    intensity_provider: null,
-    is_estimated: false,
-    estimation_reasons: [],
-  };
+  let carbon = noRunRate();
   let cost: ClusterInventory['cost'] = {
     hourly: null,
     monthly: null,
@@ -335,19 +331,9 @@ export async function clusterInventory(
   if (at !== null) {
     const hourEnd = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
     const window = { from: new Date(hourEnd - HOUR_MS), to: new Date(hourEnd) };
-    source = (
-      await decideSource(
-        { client, store: ledger, persist: false, now, notice: (m) => context.io.notice(m) },
-        profile,
-        window,
-      )
-    ).source;
-    const intensities = await resolveHourlyIntensities(
-      { http: () => context.http(), now, cache: ledger, warn: (m) => context.io.warn(m) },
-      profile,
-      window,
-      intensity,
-    );
+    const pipeline = new AccountingPipeline(context, ledger, false);
+    source = (await pipeline.source(client, profile, window)).source;
+    const intensities = await pipeline.intensities(profile, window, intensity);
     const total = emptyFootprintTotal();
     const reasons = new Set<string>();
     await meterCluster(client, { profile, source, window, intensities }, (priced) => {

@@ -9,11 +9,10 @@
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { failedClusters, forEachCluster, outcomeStatus } from '../../accounting/clusters.js';
-import { resolveHourlyIntensities } from '../../accounting/intensity.js';
 import { cacheLedger } from '../../accounting/ledger.js';
 import { meterCluster } from '../../accounting/meter.js';
 import { clusterProfile, type ClusterProfile } from '../../accounting/profile.js';
-import { decideSource } from '../../accounting/source.js';
+import { AccountingPipeline } from '../../accounting/pipeline.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
   addToFootprintTotal,
@@ -40,7 +39,6 @@ import {
 } from '../options.js';
 import { coveringHours } from '../../core/budget.js';
 import type { DataSourceError } from '../../errors.js';
-import type { Ledger } from '../../store/types.js';
 import {
   clusterFlag,
   createPrometheusClient,
@@ -124,12 +122,19 @@ export async function collectFindings(
     );
   }
   const clusters = selectClusters(settings, clusterName);
-  const ledger = cacheLedger(context, settings);
+  const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), true);
   const outcomes = await forEachCluster(
     clusters,
     (message) => context.io.warn(message),
     (cluster) =>
-      clusterFindings(context, settings, cluster, window, request.allowEstimates === true, ledger),
+      clusterFindings(
+        context,
+        settings,
+        cluster,
+        window,
+        request.allowEstimates === true,
+        pipeline,
+      ),
   );
   const findings: RecommendationFinding[] = [];
   const analysed: string[] = [];
@@ -172,7 +177,7 @@ async function clusterFindings(
   cluster: ClusterSettings,
   window: { from: Date; to: Date },
   allowEstimates: boolean,
-  ledger: Ledger | null,
+  pipeline: AccountingPipeline,
 ): Promise<{
   findings: RecommendationFinding[];
   baseline: FootprintTotal;
@@ -182,19 +187,12 @@ async function clusterFindings(
 }> {
   const profile = clusterProfile(settings, cluster);
   const client = await createPrometheusClient(context, cluster);
-  const now = context.now();
   const hours = coveringHours(window);
-  const { source } = await decideSource(
-    { client, store: ledger, persist: ledger !== null, now, notice: (m) => context.io.notice(m) },
-    profile,
-    hours,
-  );
-  const intensities = await resolveHourlyIntensities(
-    { http: () => context.http(), now, cache: ledger, warn: (m) => context.io.warn(m) },
-    profile,
-    hours,
-    { givenGPerKwh: null, allowEstimates },
-  );
+  const { source } = await pipeline.source(client, profile, hours);
+  const intensities = await pipeline.intensities(profile, hours, {
+    givenGPerKwh: null,
+    allowEstimates,
+  });
   // The baseline: the window metered and priced as `track` accounts it.
   const baseline = emptyFootprintTotal();
   const perEntity = new Map<string, { busySeconds: number; idleSeconds: number }>();

@@ -1,7 +1,7 @@
 /** Asking the configured provider for an intensity value, for commands that need one figure. */
 import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
-import { resolveHourlyIntensities } from '../../accounting/intensity.js';
+import { AccountingPipeline } from '../../accounting/pipeline.js';
 import { cacheLedger } from '../../accounting/ledger.js';
 import { clusterProfile } from '../../accounting/profile.js';
 import type { IntensityProvider } from '../../core/ports.js';
@@ -53,13 +53,8 @@ export async function intensityAt(
     };
   }
   const hourStart = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
-  const hours = await resolveHourlyIntensities(
-    {
-      http: () => context.http(),
-      now: context.now(),
-      cache: cacheLedger(context, settings),
-      warn: (message) => context.io.warn(message),
-    },
+  const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), false);
+  const hours = await pipeline.intensities(
     clusterProfile(settings),
     { from: new Date(hourStart), to: new Date(hourStart + HOUR_MS) },
     { givenGPerKwh: null, allowEstimates: options.allowEstimates ?? false },

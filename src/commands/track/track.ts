@@ -5,10 +5,9 @@
  */
 import type { Context } from '../../context.js';
 import { failedClusters, forEachCluster, outcomeStatus } from '../../accounting/clusters.js';
-import { resolveHourlyIntensities } from '../../accounting/intensity.js';
 import { meterCluster, MeterQuality, type PricedHour } from '../../accounting/meter.js';
 import { clusterProfile } from '../../accounting/profile.js';
-import { decideSource } from '../../accounting/source.js';
+import { AccountingPipeline } from '../../accounting/pipeline.js';
 import {
   addToFootprintTotal,
   emptyFootprintTotal,
@@ -170,6 +169,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
   // The context's clock stamps tracked_at and lock times, so a run at a given `now` is reproducible.
   const ledger = options.dryRun ? null : openLedger(ledgerPath, { clock: () => context.now() });
   if (ledger) context.onDispose(() => ledger.close());
+  const pipeline = new AccountingPipeline(context, ledger, true);
 
   const totals = new Map<string, EntityTotal>();
   const outcomes = await forEachCluster(
@@ -179,17 +179,11 @@ export async function execute(invocation: Invocation, context: Context): Promise
       const profile = clusterProfile(settings, cluster);
       const client = await createPrometheusClient(context, cluster);
       const now = context.now();
-      const { source } = await decideSource(
-        {
-          client,
-          store: ledger,
-          persist: ledger !== null,
-          now,
-          notice: (message) => context.io.notice(message),
-        },
+      const { source } = await pipeline.source(
+        client,
         profile,
         trackWindow(options, now, settings.timezone, null),
-        options.source,
+        { flag: options.source },
       );
       const release = ledger
         ? await acquireLock(context, ledger, cluster.name, source, options.lockWaitMs)
@@ -217,17 +211,10 @@ export async function execute(invocation: Invocation, context: Context): Promise
           );
           return run;
         }
-        const intensities = await resolveHourlyIntensities(
-          {
-            http: () => context.http(),
-            now,
-            cache: ledger,
-            warn: (message) => context.io.warn(message),
-          },
-          profile,
-          window,
-          { givenGPerKwh: null, allowEstimates: options.allowEstimates },
-        );
+        const intensities = await pipeline.intensities(profile, window, {
+          givenGPerKwh: null,
+          allowEstimates: options.allowEstimates,
+        });
         const totalHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
         const spinner = context.io.spinner(
           `Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`,
