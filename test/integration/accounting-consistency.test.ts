@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- JSON documents and SQL rows read back from the CLI and the ledger */
 /**
  * One number, one way (issue #9): two clusters on ONE real Prometheus (Debian's, backfilled with
  * promtool), one accounted as workspaces with its own idle modes and prices in EUR, one as pods in

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- JSON documents and SQL rows read back from the CLI and the ledger */
 /**
  * No wrong number survives (issue #9), with loopback proxies in front of a real Prometheus and a
  * loopback GB Carbon Intensity API:
