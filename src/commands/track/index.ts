@@ -37,12 +37,12 @@ export const TRACK_OPTIONS: OptionSpec[] = [
   {
     flags: '--strict',
     description:
-      'exit 5 when coverage is below 100 %: an hour without any samples, or an entity missing hours between its first and last',
+      "exit 5 when coverage is below 100 %: an hour without any samples, or scrape samples missing between a series' first and last (gaps are booked, flagged gap_interpolated, but not counted as sampled)",
   },
   {
     flags: '--allow-estimates',
     description:
-      'when the intensity provider fails, use the static annual average (flagged) instead of exit 3',
+      'for hours without a usable provider value (0, negative, > 2000 g/kWh, missing), use the static annual average (flagged) instead of exit 3',
   },
   {
     flags: '--lock-wait <seconds>',
