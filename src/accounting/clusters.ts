@@ -27,9 +27,11 @@ export async function forEachCluster<T>(
       outcomes.push({ cluster, ok: true, value: await work(cluster) });
     } catch (error) {
       if (!(error instanceof DataSourceError)) throw error;
-      warn(
-        `cluster ${cluster.name} failed: ${error.message}${error.hint ? ` (${error.hint})` : ''}`,
-      );
+      // With one cluster the final error says it all; with several, say it as it happens.
+      if (clusters.length > 1)
+        warn(
+          `cluster ${cluster.name} failed: ${error.message}${error.hint ? ` (${error.hint})` : ''}`,
+        );
       outcomes.push({ cluster, ok: false, error });
     }
   }

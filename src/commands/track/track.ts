@@ -216,8 +216,16 @@ export async function execute(invocation: Invocation, context: Context): Promise
           allowEstimates: options.allowEstimates,
         });
         const totalHours = (window.to.getTime() - window.from.getTime()) / HOUR_MS;
-        const spinner = context.io.spinner(
+        let committedTo = window.from;
+        const spinner = context.io.progress(
           `Tracking ${cluster.name} (${source}) from ${window.from.toISOString()}…`,
+          {
+            // Ctrl-C / SIGTERM: whole chunks are committed; say what was kept and how to resume.
+            onInterrupt: () =>
+              options.dryRun
+                ? 'Interrupted: nothing was written (dry run).'
+                : `Interrupted: ${cluster.name} (${source}) is tracked up to ${committedTo.toISOString()} (whole chunks only); run the same command again to resume from there.`,
+          },
         );
         try {
           run.quality = await meterCluster(
@@ -231,10 +239,12 @@ export async function execute(invocation: Invocation, context: Context): Promise
                 chunkEnd,
               );
               run.rowsWritten += priced.length;
+              committedTo = chunkEnd;
               for (const hour of priced) accumulate(totals, hour);
               const done = (chunkEnd.getTime() - window.from.getTime()) / HOUR_MS;
               spinner.update(
                 `Tracking ${cluster.name} (${source}): ${Math.round((done / totalHours) * 100)}% (${done}/${totalHours} h)`,
+                done / totalHours,
               );
             },
           );
