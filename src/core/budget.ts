@@ -162,12 +162,7 @@ export interface Window {
   to: Date;
 }
 
-/** The whole UTC hours covering a window: floor(from) to ceil(to). */
-export function coveringHours(window: Window): Window {
-  const from = Math.floor(window.from.getTime() / HOUR_MS) * HOUR_MS;
-  const to = Math.ceil(window.to.getTime() / HOUR_MS) * HOUR_MS;
-  return { from: new Date(from), to: new Date(to) };
-}
+export { coveringHours } from './hours.js';
 
 /**
  * The share of an hour's measured usage that falls inside `window`, assuming usage is spread

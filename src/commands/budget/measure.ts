@@ -22,13 +22,12 @@ import {
   computeFootprint,
   emptyFootprintTotal,
 } from '../../core/methodology.js';
+import { hourContaining } from '../../core/hours.js';
 import type { UsageSource } from '../../core/usage.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { matcher, safeMatchers, type MatcherText } from '../../providers/prometheus/promql.js';
 import { createPrometheusClient, selectClusters } from '../shared/prometheus.js';
 import type { CheckOptions, Selection } from './check.js';
-
-const HOUR_MS = 3_600_000;
 
 /** One cluster's share of a live measurement. */
 export interface ClusterMeasurement {
@@ -208,14 +207,10 @@ export async function measureOffline(
       : selectClusters(settings, options.selection.cluster)[0];
   const profile = clusterProfile(settings, cluster);
   const now = context.now();
-  const hourMs = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const hour = hourContaining(now);
   const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), false);
-  const intensities = await pipeline.intensities(
-    profile,
-    { from: new Date(hourMs), to: new Date(hourMs + HOUR_MS) },
-    options.intensity,
-  );
-  const intensity = intensities.at(hourMs);
+  const intensities = await pipeline.intensities(profile, hour, options.intensity);
+  const intensity = intensities.at(hour.from.getTime());
   const activity = {
     busySeconds: offline.busySeconds,
     idleSeconds: offline.idleSeconds,

@@ -42,10 +42,10 @@ import {
   selector,
   type MatcherText,
 } from '../../providers/prometheus/promql.js';
+import { lastCompleteHour } from '../../core/hours.js';
 import { addToFootprintTotal, emptyFootprintTotal } from '../../core/methodology.js';
 import { createPrometheusClient } from '../shared/prometheus.js';
 
-const HOUR_MS = 3_600_000;
 /** How far back a stale cluster's newest sample is looked for. */
 const STALE_LOOKBACK = '7d';
 /** Subquery resolution for that search: Prometheus's default lookback delta (reference/prometheus.md §1.5), so no sample falls between steps. */
@@ -329,8 +329,7 @@ export async function clusterInventory(
   const ledger = cacheLedger(context, settings);
   let source: 'nodes' | 'pods' | null = knownSource(profile, ledger);
   if (at !== null) {
-    const hourEnd = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
-    const window = { from: new Date(hourEnd - HOUR_MS), to: new Date(hourEnd) };
+    const window = lastCompleteHour(at);
     const pipeline = new AccountingPipeline(context, ledger, false);
     source = (await pipeline.source(client, profile, window)).source;
     const intensities = await pipeline.intensities(profile, window, intensity);

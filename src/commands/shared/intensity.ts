@@ -4,9 +4,8 @@ import type { ClusterSettings, Settings } from '../../config/schema.js';
 import { AccountingPipeline } from '../../accounting/pipeline.js';
 import { cacheLedger } from '../../accounting/ledger.js';
 import { clusterProfile } from '../../accounting/profile.js';
+import { hourContaining } from '../../core/hours.js';
 import type { IntensityProvider } from '../../core/ports.js';
-
-const HOUR_MS = 3_600_000;
 
 /** An intensity figure and where it came from. */
 export interface IntensityFigure {
@@ -52,21 +51,21 @@ export async function intensityAt(
       reasons: current.kind === 'forecast' ? ['intensity_forecast'] : [],
     };
   }
-  const hourStart = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
+  const hour = hourContaining(at);
+  const hourStart = hour.from.getTime();
   const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), false);
-  const hours = await pipeline.intensities(
-    clusterProfile(settings),
-    { from: new Date(hourStart), to: new Date(hourStart + HOUR_MS) },
-    { givenGPerKwh: null, allowEstimates: options.allowEstimates ?? false },
-  );
-  const hour = hours.at(hourStart);
+  const hours = await pipeline.intensities(clusterProfile(settings), hour, {
+    givenGPerKwh: null,
+    allowEstimates: options.allowEstimates ?? false,
+  });
+  const value = hours.at(hourStart);
   return {
-    gPerKwh: hour.gPerKwh,
-    kind: hour.kind,
+    gPerKwh: value.gPerKwh,
+    kind: value.kind,
     provider: hours.provider,
     region: hours.region,
-    description: `${hours.provider} ${hour.kind} (${hours.region}) hour from ${shortIso(new Date(hourStart))}`,
-    reasons: hour.reasons,
+    description: `${hours.provider} ${value.kind} (${hours.region}) hour from ${shortIso(hour.from)}`,
+    reasons: value.reasons,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   emptyFootprintTotal,
   type FootprintTotal,
 } from '../../core/methodology.js';
+import { ceilToHour, floorToHour, HOUR_MS } from '../../core/hours.js';
 import { parseDuration, parseTimeInput, subtractDuration } from '../../core/units.js';
 import type { EntityHourUsage, UsageSource } from '../../core/usage.js';
 import { IncompleteDataError, UsageError } from '../../errors.js';
@@ -30,8 +31,6 @@ import {
   selectClusters,
 } from '../shared/prometheus.js';
 import { TRACK_OPTIONS } from './index.js';
-
-const HOUR_MS = 3_600_000;
 
 /** Validated inputs of `track`. */
 export interface TrackOptions {
@@ -82,9 +81,6 @@ export function parseOptions(opts: Record<string, unknown>, zone: string): Track
   };
 }
 
-const floorHour = (date: Date): Date => new Date(Math.floor(date.getTime() / HOUR_MS) * HOUR_MS);
-const ceilHour = (date: Date): Date => new Date(Math.ceil(date.getTime() / HOUR_MS) * HOUR_MS);
-
 /** The window for one cluster/source: explicit, `--last`, or resume from the ledger (first run: 24 h). */
 export function trackWindow(
   options: TrackOptions,
@@ -92,15 +88,15 @@ export function trackWindow(
   zone: string,
   lastTracked: Date | null,
 ): { from: Date; to: Date } {
-  const lastComplete = floorHour(now);
+  const lastComplete = floorToHour(now);
   if (options.from !== null) {
-    const to = options.to === null ? lastComplete : ceilHour(options.to);
+    const to = options.to === null ? lastComplete : ceilToHour(options.to);
     const clipped = to.getTime() > lastComplete.getTime() ? lastComplete : to;
-    return nonEmptyWindow({ from: floorHour(options.from), to: clipped }, lastComplete, zone);
+    return nonEmptyWindow({ from: floorToHour(options.from), to: clipped }, lastComplete, zone);
   }
   if (options.last !== null) {
     return {
-      from: floorHour(subtractDuration(lastComplete, parseDuration(options.last), zone)),
+      from: floorToHour(subtractDuration(lastComplete, parseDuration(options.last), zone)),
       to: lastComplete,
     };
   }

@@ -5,6 +5,7 @@
 import type * as z from 'zod/mini';
 import { issueMessage, issuePath } from '../../core/zod-issues.js';
 import { DataSourceError } from '../../errors.js';
+import { floorToHour } from '../../core/hours.js';
 import type { IntensitySlot } from '../../core/ports.js';
 import type { HttpResponse } from '../http.js';
 
@@ -168,10 +169,8 @@ export function dedupeAndSort(slots: IntensitySlot[]): IntensitySlot[] {
   return [...byFrom.values()].sort((a, b) => a.from.getTime() - b.from.getTime());
 }
 
-/** The start of the UTC hour containing `instant`. */
-export function floorToHour(instant: Date): Date {
-  return new Date(Math.floor(instant.getTime() / HOUR_MS) * HOUR_MS);
-}
+/** The start of the UTC hour containing an instant (core's one hour alignment). */
+export { floorToHour };
 
 /** Strips trailing slashes so `base + '/path'` never doubles one. */
 export function trimBaseUrl(url: string): string {
