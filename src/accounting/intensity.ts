@@ -9,7 +9,7 @@
  * boundary, and only usable actual values are ever cached — so a bad answer is never kept and a
  * later healthy run gets the real value.
  */
-import { coveringHours } from '../core/budget.js';
+import { coveringHours, HOUR_MS, hourStarts } from '../core/hours.js';
 import {
   decideHourIntensity,
   hourlyIntensityIndex,
@@ -23,7 +23,6 @@ import type { HttpClient } from '../providers/http.js';
 import type { Ledger } from '../store/types.js';
 import type { ClusterProfile } from './profile.js';
 
-const HOUR_MS = 3_600_000;
 /** How far ahead the GB Carbon Intensity API forecasts (reference/carbon-intensity-apis.md: fw48h). */
 const FORECAST_HORIZON_HOURS = 48;
 
@@ -58,13 +57,6 @@ export interface HourlyIntensities {
   at(hourMs: number): HourIntensity;
 }
 
-/** Hour starts (ms) of `[from, to)`, which must be whole hours. */
-function hoursOf(from: Date, to: Date): number[] {
-  const hours: number[] = [];
-  for (let hour = from.getTime(); hour < to.getTime(); hour += HOUR_MS) hours.push(hour);
-  return hours;
-}
-
 /** Resolves the intensity of every hour of `window` (outwards to whole hours) for a profile. */
 export async function resolveHourlyIntensities(
   deps: IntensityDeps,
@@ -85,7 +77,7 @@ export async function resolveHourlyIntensities(
   const offline = provider.name === 'static' || provider.name === 'fixed';
   const fixedKind =
     provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : null;
-  const hours = hoursOf(from, to);
+  const hours = hourStarts({ from, to });
   const found = new Map<number, SlotHourIntensity>();
   const fill = (slots: readonly IntensitySlot[], fromMs: number, toMs: number): void => {
     for (const [hour, value] of hourlyIntensityIndex(slots, fromMs, toMs))

@@ -12,6 +12,7 @@ import {
   type Footprint,
   type MethodologyFactors,
 } from '../core/methodology.js';
+import { HOUR_MS } from '../core/hours.js';
 import type { HourIntensity } from '../core/intensity.js';
 import type { EntityHourUsage, UsageSource } from '../core/usage.js';
 import type { PrometheusClient } from '../providers/prometheus/client.js';
@@ -20,8 +21,6 @@ import type { ChunkQuality } from '../providers/prometheus/usage.js';
 import type { LedgerHourRow } from '../store/types.js';
 import type { HourlyIntensities } from './intensity.js';
 import type { ClusterProfile } from './profile.js';
-
-const HOUR_MS = 3_600_000;
 
 /** SPEC §2 reason for hours whose usage was interpolated across a gap. */
 export const GAP_INTERPOLATED = 'gap_interpolated';

@@ -32,3 +32,11 @@ export function lastCompleteHour(instant: Date): { from: Date; to: Date } {
 export function coveringHours(window: { from: Date; to: Date }): { from: Date; to: Date } {
   return { from: floorToHour(window.from), to: ceilToHour(window.to) };
 }
+
+/** The start (epoch ms) of every UTC hour of `[from, to)`, which must be whole hours. */
+export function hourStarts(window: { from: Date; to: Date }): number[] {
+  const starts: number[] = [];
+  for (let hour = window.from.getTime(); hour < window.to.getTime(); hour += HOUR_MS)
+    starts.push(hour);
+  return starts;
+}
