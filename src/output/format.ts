@@ -52,3 +52,14 @@ export function formatChangePercent(value: number | null): string {
   if (rounded === 0) return '0%';
   return `${rounded > 0 ? '+' : '−'}${formatHumanNumber(Math.abs(value))}%`;
 }
+
+/** A human age: `3 d 4 h`, `5 h 10 min`, `12 min`. */
+export function formatAge(milliseconds: number): string {
+  const minutes = Math.max(0, Math.round(milliseconds / 60_000));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days > 0) return `${days} d${hours > 0 ? ` ${hours} h` : ''}`;
+  if (hours > 0) return `${hours} h${rest > 0 ? ` ${rest} min` : ''}`;
+  return `${rest} min`;
+}

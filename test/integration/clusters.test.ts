@@ -406,7 +406,8 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
       /\nprod\s+aws\s+production\s+active\s+2\s+12\s+48\s+29\.2%\s+33\.3%\s+7\.29%\s+4\s+3\s+0\.141\s+9\.56\s+2026-11-21T11:59:45\.000Z\n/,
     );
     expect(table.stdout).toMatch(
-      /\nlab\s+on-prem\s+staging\s+stale\s+2\s+6\s+24\s+41\.7%\s+41\.7%\s+0\.19\s+6\.7\s+2026-11-20T09:00:00\.000Z\n/,
+      // The stale cluster shows its last known figures and their age (27 h).
+      /\nlab\s+on-prem\s+staging\s+stale \(1 d 3 h old\)\s+2\s+6\s+24\s+41\.7%\s+41\.7%\s+0\.19\s+6\.7\s+2026-11-20T09:00:00\.000Z\n/,
     );
     const csv = await run(['clusters', '-o', 'csv'], { now: NOW, dir });
     expect(csv.code).toBe(0);

@@ -8,6 +8,7 @@ import type { Context } from '../../context.js';
 import { CLUSTER_PROVIDERS, type ClusterSettings } from '../../config/schema.js';
 import { parseEnumList } from '../../core/clusters.js';
 import type { CommandResult } from '../../output/render.js';
+import { formatAge } from '../../output/format.js';
 import type { TableData } from '../../output/table.js';
 import { optionalString, parseFlag } from '../parse.js';
 import { clusterFlag, resolvePrometheusSettings, selectClusters } from '../shared/prometheus.js';
@@ -60,7 +61,11 @@ export function clustersTable(clusters: readonly ClusterInventory[]): TableData 
       name: c.metadata.name,
       provider: c.metadata.provider,
       environment: c.metadata.environment,
-      status: c.metadata.status,
+      // A stale cluster shows its last known figures, with their age.
+      status:
+        c.metadata.status === 'stale' && c.metadata.staleness_seconds !== null
+          ? `stale (${formatAge(c.metadata.staleness_seconds * 1000)} old)`
+          : c.metadata.status,
       nodes: c.metadata.node_count,
       cores: c.capacity.cpu_cores,
       memory: c.capacity.memory_bytes === null ? null : c.capacity.memory_bytes / BYTES_PER_GIB,

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
 import { CarbonctlError, DataSourceError } from '../../errors.js';
+import { formatAge } from '../../output/format.js';
 import type { CommandResult } from '../../output/render.js';
 import { redactUrl } from '../../core/secrets.js';
 import type { SourceStore } from '../../accounting/source.js';
@@ -74,17 +75,6 @@ async function metricPresence(
   const minute = (await lastWith(new Date(hour * 1000), to, 60)) ?? hour;
   // An instant query still sees a sample up to 5 minutes after it (Prometheus' look-back delta).
   return { series, newest: new Date((minute - 300) * 1000) };
-}
-
-/** A human age: `3 d 4 h`, `5 h 10 min`, `12 min`. */
-function formatAge(milliseconds: number): string {
-  const minutes = Math.max(0, Math.round(milliseconds / 60_000));
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const rest = minutes % 60;
-  if (days > 0) return `${days} d${hours > 0 ? ` ${hours} h` : ''}`;
-  if (hours > 0) return `${hours} h${rest > 0 ? ` ${rest} min` : ''}`;
-  return `${rest} min`;
 }
 
 /** A metric that exists but has no recent samples: a warning with its age and the right advice. */
