@@ -128,6 +128,8 @@ const DEFAULT_STEP_SECONDS = 15;
 /** Prometheus's default `--query.lookback-delta` (reference/prometheus.md §1.5). */
 const DEFAULT_STALENESS_SECONDS = 300;
 const DEFAULT_BASE_LOOKBACK_SECONDS = HOUR_SECONDS;
+/** Scrapes read past a chunk's end at the least, whatever the staleness window. */
+const LOOKAHEAD_MIN_STEPS = 4;
 /** SPEC §2: `maxGapHours` defaults to 24. */
 const DEFAULT_MAX_GAP_SECONDS = 24 * HOUR_SECONDS;
 /** ~25 MB of JSON and 16 MB of typed arrays per chunk (measured: 1,000 hosts × 2 h at 15 s). */
@@ -729,7 +731,13 @@ function resolveTuning(settings: UsageFetchTuning): Tuning {
   const baseLookbackSeconds =
     Math.ceil((settings.baseLookbackSeconds ?? DEFAULT_BASE_LOOKBACK_SECONDS) / stepSeconds) *
     stepSeconds;
-  const lookaheadSeconds = Math.ceil(stalenessSeconds / stepSeconds) * stepSeconds;
+  // Past each chunk's end the queries read the staleness window, and at least four scrapes, so
+  // a few missed scrapes straddling a chunk boundary are interpolated exactly as in one query
+  // (a longer outage across a boundary books only its part after it, flagged and uncovered).
+  const lookaheadSeconds = Math.max(
+    Math.ceil(stalenessSeconds / stepSeconds) * stepSeconds,
+    LOOKAHEAD_MIN_STEPS * stepSeconds,
+  );
   // Keep the first (widest) chunk's queries within the points-per-series limit.
   const stepsCap = Math.floor(
     (MAX_STEPS_PER_QUERY * stepSeconds - baseLookbackSeconds - lookaheadSeconds) / HOUR_SECONDS,

@@ -149,6 +149,46 @@ async function collect(
 
 const window4h = { from: new Date(T0 * 1000), to: new Date((T0 + 4 * HOUR) * 1000) };
 
+describe('fetchNodeUsage at a 300 s scrape interval (issue #9, gaps)', () => {
+  it('books a missed scrape across a chunk boundary, flags both hours and counts the sample missing', async () => {
+    // Scrapes every 300 s; the one at T0 + 1 h (the first chunk's end) is missing.
+    const missing = T0 + HOUR;
+    const series = nodeSeries.map((item) => ({
+      ...item,
+      at: (time: number) => (time === missing ? null : item.at(time)),
+    }));
+    const { client } = await clientFor(fakePrometheus(series));
+    const qualities: Array<{ sampledSteps: number; expectedSteps: number }> = [];
+    const rows: EntityHourUsage[] = [];
+    await fetchNodeUsage(
+      client,
+      { ...DEFAULT_NODE_SETTINGS, stepSeconds: 300 },
+      { from: new Date(T0 * 1000), to: new Date((T0 + 2 * HOUR) * 1000) },
+      (hours, _end, quality) => {
+        rows.push(...hours);
+        qualities.push(quality);
+      },
+    );
+    expect(qualities.length).toBeGreaterThan(1); // the gap straddles a chunk boundary
+    // Nothing dropped: 2 h × 0.25 busy cores and 1.75 idle cores = 1800 and 12,600 core-s.
+    const busy = rows.reduce((sum, row) => sum + row.busySeconds, 0);
+    const idle = rows.reduce((sum, row) => sum + row.idleSeconds, 0);
+    expect(busy).toBeCloseTo(1800, 9);
+    expect(idle).toBeCloseTo(12_600, 9);
+    // Each hour holds exactly its own usage (the increase is spread over the gap's two steps).
+    for (const row of rows) {
+      expect(row.busySeconds).toBeCloseTo(900, 9);
+      expect(row.gapInterpolated).toBe(true);
+    }
+    // 12 scrapes an hour; the missing one ended hour 0's last step: 11 of 12 sampled there.
+    expect(rows[0]!.coverage).toBeCloseTo(11 / 12, 12);
+    expect(rows[1]!.coverage).toBe(1);
+    const sampled = qualities.reduce((sum, q) => sum + q.sampledSteps, 0);
+    const expected = qualities.reduce((sum, q) => sum + q.expectedSteps, 0);
+    expect(expected - sampled).toBe(1);
+  });
+});
+
 describe('fetchNodeUsage', () => {
   it('turns per-host counter sums into exact hourly busy and idle seconds', async () => {
     const { client, server } = await clientFor(fakePrometheus(nodeSeries));
