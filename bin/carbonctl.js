@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
+import { run } from '../dist/cli.js';
 
-process.exitCode = await main(process);
+process.exitCode = await run(process);

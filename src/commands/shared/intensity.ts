@@ -1,8 +1,6 @@
 /** Asking the configured provider for an intensity value, for commands that need one figure. */
 import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
-import { resolveHourlyIntensities } from '../../accounting/intensity.js';
-import { cacheLedger } from '../../accounting/ledger.js';
 import { clusterProfile } from '../../accounting/profile.js';
 import type { IntensityProvider } from '../../core/ports.js';
 
@@ -27,7 +25,7 @@ export async function intensityProvider(
   cluster?: ClusterSettings,
 ): Promise<IntensityProvider> {
   const { createIntensityProvider } = await import('../../providers/intensity/index.js');
-  return createIntensityProvider(clusterProfile(settings, cluster).intensity, await context.http());
+  return createIntensityProvider(clusterProfile(settings, cluster).intensity, () => context.http());
 }
 
 /**
@@ -52,6 +50,11 @@ export async function intensityAt(
       reasons: current.kind === 'forecast' ? ['intensity_forecast'] : [],
     };
   }
+  // The accounting pipeline (and the ledger behind its cache) only on this path.
+  const [{ resolveHourlyIntensities }, { cacheLedger }] = await Promise.all([
+    import('../../accounting/intensity.js'),
+    import('../../accounting/ledger.js'),
+  ]);
   const hourStart = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
   const hours = await resolveHourlyIntensities(
     {
