@@ -161,7 +161,9 @@ export async function commandsFor(
   const known = COMMAND_CATALOG.some((entry) => entry.name === asked);
   const whole = asked !== undefined && (!known || WHOLE_TREE.has(asked));
   return Promise.all(
-    COMMAND_CATALOG.map((entry) => (whole || entry.name === asked ? entry.spec() : entry)),
+    COMMAND_CATALOG.map(async (entry): Promise<CommandSpec | CommandEntry> =>
+      whole || entry.name === asked ? entry.spec() : entry,
+    ),
   );
 }
 
