@@ -1161,6 +1161,15 @@ class SqliteLedger implements Ledger {
     return this.counts(filter).entityCount;
   }
 
+  groupBound(): number {
+    const row = this.guard(() =>
+      this.statement(
+        'SELECT max((SELECT count(*) FROM entities), (SELECT count(*) FROM label_sets)) AS n',
+      ).get(),
+    ) as { n: number };
+    return row.n;
+  }
+
   private counts(filter: LedgerFilter): { rowCount: number; entityCount: number } {
     const plan = planBuckets(filter, undefined);
     const built = buildAggregateSql(plan, 'none', filter, 'counts');
