@@ -7,7 +7,7 @@
 // Target (issue 15): ≤ 1.2× for --version, --help, calculate, intensity --provider static and
 // usage on an empty ledger; the rest are shown for scale.
 //
-//   npm run build && node bench/startup.mjs [--runs 20] [--only <substring>]
+//   npm run build && node bench/startup.mjs [--runs 20] [--only <substring>] [--bin <other bin>]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,10 +21,12 @@ const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '20' },
     only: { type: 'string' },
+    // Another build's bin (e.g. a checkout of the previous commit) for before/after figures.
+    bin: { type: 'string' },
   },
 });
 const runs = Math.max(3, Number(flags.runs));
-const bin = fileURLToPath(new URL('../bin/carbonctl.js', import.meta.url));
+const bin = flags.bin ?? fileURLToPath(new URL('../bin/carbonctl.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'carbonctl-bench-startup-'));
 const env = {
   PATH: process.env.PATH,
