@@ -454,7 +454,6 @@ prometheus.kill('SIGTERM');
 await intensityServer?.close();
 rmSync(work, { recursive: true, force: true });
 
-const trackMs = median(samples.track);
 const rss = Math.max(...samples.trackRss);
 const halfRss = Math.max(...samples.halfRss);
 const verdict = (ok) => (ok ? 'ok' : 'MISSED');
