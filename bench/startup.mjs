@@ -3,7 +3,8 @@
 // (the built bin, a fresh process), against bare `node -e 0`. Each case runs in turn with the
 // baseline — A B A B … — and the ratio is taken pair by pair, so drift on a shared machine moves
 // both sides of a ratio alike. Printed per case: A's and B's median wall time and the ratio's
-// median with its min and max (the spread: a wide one says the machine was noisy).
+// median with its min and max (the spread: a wide one says the machine was noisy), and the ratio
+// of the children's total CPU time (user + system, GNU time), which other work moves far less.
 // Target (issue 15): ≤ 1.2× for --version, --help, calculate, intensity --provider static and
 // usage on an empty ledger; the rest are shown for scale.
 //
@@ -81,13 +82,22 @@ const CASES = [
   ['help exit-codes', ['help', 'exit-codes']],
 ].filter(([label]) => flags.only === undefined || label.includes(flags.only));
 
+/**
+ * One run: wall ms, and the child's CPU ms (user + system, from GNU time: far less moved than
+ * the wall time by other work on a shared machine; the time binary itself is in both sides).
+ */
 function time(args) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+    encoding: 'utf8',
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0 && result.status !== 5)
     throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return ms;
+  const [user, system] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { ms, cpuMs: (user + system) * 1000 };
 }
 
 const median = (values) => {
@@ -132,7 +142,7 @@ console.log(
   `start-up vs \`node -e 0\` (node ${process.version}, ${process.platform}); ${runs} A/B pairs in turn per case, after one warm-up each`,
 );
 console.log(
-  `${'case'.padEnd(40)} ${'A median'.padStart(9)}  ${'node -e 0'.padStart(9)}  ratio median [min–max]`,
+  `${'case'.padEnd(40)} ${'A median'.padStart(9)}  ${'node -e 0'.padStart(9)}  wall ratio [min–max]     CPU (sum A / sum B)`,
 );
 const verdicts = [];
 try {
@@ -143,18 +153,25 @@ try {
     const a = [];
     const b = [];
     const ratios = [];
+    // GNU time reports CPU in 10 ms steps: the ratio of the totals over all runs, not per run.
+    let cpuA = 0;
+    let cpuB = 0;
     for (let index = 0; index < runs; index++) {
       const ta = time(command);
       const tb = time(baseline);
-      a.push(ta);
-      b.push(tb);
-      ratios.push(ta / tb);
+      a.push(ta.ms);
+      b.push(tb.ms);
+      ratios.push(ta.ms / tb.ms);
+      cpuA += ta.cpuMs;
+      cpuB += tb.cpuMs;
     }
     const ratio = median(ratios);
+    const range = (values) =>
+      `${median(values).toFixed(2)}× [${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}]`;
     const verdict = target ? (ratio <= 1.2 ? '  ok (≤ 1.2×)' : '  MISSED (target ≤ 1.2×)') : '';
     if (target) verdicts.push(ratio <= 1.2);
     console.log(
-      `${label.padEnd(40)} ${ms(median(a))}  ${ms(median(b))}  ${ratio.toFixed(2)}× [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]${verdict}`,
+      `${label.padEnd(40)} ${ms(median(a))}  ${ms(median(b))}  ${range(ratios).padEnd(24)} ${(cpuA / Math.max(cpuB, 1)).toFixed(2).padStart(5)}×${verdict}`,
     );
   }
 } finally {
