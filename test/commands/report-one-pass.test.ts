@@ -78,6 +78,14 @@ describe('report export: one pass over the rows when the output is small', () =>
     }
   }
 
+  it('bounds the groups of a dimension by the values ever recorded, without reading hour rows', () => {
+    expect(ledger.groupBound('owner')).toBe(12); // user00..user11; pods have no owner
+    expect(ledger.groupBound('entity')).toBe(15);
+    expect(ledger.groupBound('cluster')).toBe(2);
+    expect(ledger.groupBound('workload')).toBe(2);
+    expect(ledger.groupBound('namespace')).toBe(1);
+  });
+
   it('names a workload with its least kind over the range, as the range-wide query does', () => {
     const plan = planReport(
       { from: '2025-12-01', to: '2026-01-01', granularity: 'daily', groupBy: 'workload' },

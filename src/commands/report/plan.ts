@@ -229,7 +229,8 @@ export function prepareReport(
   const heldRows =
     plan.groupBy !== 'none' &&
     plan.groupBy !== 'cluster' &&
-    periods.length * (ledger.groupBound() + 1) <= (options.heldRowsAtMost ?? HELD_ROWS_AT_MOST)
+    periods.length * (ledger.groupBound(plan.groupBy) + 1) <=
+      (options.heldRowsAtMost ?? HELD_ROWS_AT_MOST)
       ? ledger.aggregate({ filter, groupBy: plan.groupBy, buckets: periods })
       : null;
   const groupRows =
