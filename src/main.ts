@@ -13,7 +13,7 @@ import {
   UsageError,
 } from './errors.js';
 import { IOStreams } from './io/streams.js';
-import { buildProgram, fromCommanderError } from './program.js';
+import { fromCommanderError, programFor } from './program.js';
 import { defaultPaths } from './config/paths.js';
 import { VERSION } from './version.js';
 import { urlSecrets } from './core/secrets.js';
@@ -62,7 +62,7 @@ export async function main(
   });
   // Credentials given in the environment are masked in every write, even before settings load.
   io.addSecrets(environmentSecrets(proc.env));
-  let program: ReturnType<typeof buildProgram> | undefined;
+  let program: Awaited<ReturnType<typeof programFor>> | undefined;
   const context = createContext({
     io,
     env: proc.env,
@@ -76,7 +76,7 @@ export async function main(
     onSignal: overrides.onSignal ?? processSignals(proc),
   });
   try {
-    program = buildProgram(context);
+    program = await programFor(context, proc.argv.slice(2));
     await program.parseAsync(proc.argv.slice(2), { from: 'user' });
     return 0;
   } catch (caught) {

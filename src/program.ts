@@ -2,20 +2,51 @@
  * The commander tree: global flags, every command from its declaration, and commander's own
  * errors routed through ours (exitOverride) so one place maps them to exit codes.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
 import { addOptions, GLOBAL_OPTIONS } from './commands/options.js';
 import type { CommandSpec } from './commands/spec.js';
-import { COMMANDS } from './commands/registry.js';
+import { commandsFor, type CommandEntry } from './commands/catalog.js';
 import type { OutputFormat } from './output/render.js';
 
-/** Build the program for one run. */
+/**
+ * Build the program for one run of `args` (argv without node and the script): the asked
+ * command's declaration is loaded and registered in full, the others as one-line entries that
+ * `--help` lists (SPEC §12 start-up bar).
+ */
+export async function programFor(context: Context, args: readonly string[]): Promise<Command> {
+  return buildProgram(context, await commandsFor(askedCommand(args)));
+}
+
+/** Global flags that take a value in the next argument (`-o json`, `--config file`). */
+const GLOBAL_VALUE_FLAGS = new Set(
+  GLOBAL_OPTIONS.filter((option) => /[<[]/.test(option.flags)).flatMap((option) =>
+    option.flags
+      .split(/[ ,]+/)
+      .filter((part) => part.startsWith('-'))
+      .map((part) => part.trim()),
+  ),
+);
+
+/** The first argument that is not a global flag or its value: the top-level command asked for. */
+export function askedCommand(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    if (arg === '--') return args[index + 1];
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (GLOBAL_VALUE_FLAGS.has(arg)) index += 1;
+  }
+  return undefined;
+}
+
+/** Build the program from full declarations and one-line entries. */
 export function buildProgram(
   context: Context,
-  commands: ReadonlyArray<CommandSpec> = COMMANDS,
+  commands: ReadonlyArray<CommandSpec | CommandEntry>,
 ): Command {
   const program = new Command('carbonctl');
+  const entryTerms = new Map<Command, string>();
   program
     .description(
       'Carbon accounting for shared compute: CPU usage from Prometheus to energy, emissions and cost with time-resolved grid carbon intensity.',
@@ -23,7 +54,17 @@ export function buildProgram(
     .version(context.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureHelp({
+      showGlobalOptions: true,
+      sortSubcommands: false,
+      // A command registered from its catalog line shows the same term its declaration would.
+      subcommandTerm(this: Help, command: Command): string {
+        const term = entryTerms.get(command);
+        return term === undefined
+          ? Help.prototype.subcommandTerm.call(this, command)
+          : `${command.name()}${term}`;
+      },
+    })
     .addHelpCommand(false);
   addOptions(program, GLOBAL_OPTIONS);
   program.addHelpText(
@@ -38,8 +79,15 @@ Examples:
 
 Docs: the README; exit codes: carbonctl help exit-codes`,
   );
-  for (const spec of commands) {
-    program.addCommand(buildCommand(spec, context, program), spec.hidden ? { hidden: true } : {});
+  for (const item of commands) {
+    let command: Command;
+    if ('spec' in item) {
+      command = new Command(item.name).description(item.description);
+      entryTerms.set(command, item.term);
+    } else {
+      command = buildCommand(item, context, program);
+    }
+    program.addCommand(command, item.hidden ? { hidden: true } : {});
   }
   configureErrors(program, context);
   return program;

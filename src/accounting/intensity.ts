@@ -73,7 +73,7 @@ export async function resolveHourlyIntensities(
     return { provider: 'given', region: 'given (--intensity)', at: () => value };
   }
   const { createIntensityProvider } = await import('../providers/intensity/index.js');
-  const provider = createIntensityProvider(profile.intensity, await deps.http());
+  const provider = createIntensityProvider(profile.intensity, deps.http);
   const offline = provider.name === 'static' || provider.name === 'fixed';
   const fixedKind =
     provider.name === 'static' ? 'static' : provider.name === 'fixed' ? 'fixed' : null;

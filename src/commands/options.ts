@@ -7,8 +7,6 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { SettingOverride } from '../config/resolve.js';
 import { INTENSITY_PROVIDERS, POWER_PROFILE_NAMES } from '../config/enums.js';
-import { assertNonEmptyWindow, type TimeRange } from '../core/periods.js';
-import { InvalidInputError } from '../core/input-error.js';
 import { redactUrl } from '../core/secrets.js';
 
 /** One option, declared as data. */
@@ -257,18 +255,4 @@ export function settingOverrides(
     });
   }
   return overrides;
-}
-
-/**
- * An explicit `--from/--to` window after a command clipped it to `end` (e.g. `track`'s last
- * complete hour): a reversed, empty or future window is a usage error (exit 2) naming the flags,
- * as `report export` does, never a silent "up to date".
- */
-export function nonEmptyWindow(range: TimeRange, end: Date, zone: string): TimeRange {
-  try {
-    return assertNonEmptyWindow(range, end, zone, '--from and --to');
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(error.message);
-    throw error;
-  }
 }

@@ -74,6 +74,16 @@ export async function writeFileAtomic(
     directory,
     `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
+  // The handler is in place before the file exists: a signal between the open and its
+  // continuation (a busy machine) must not find the default action and leave the file behind.
+  const release =
+    options.onInterrupt?.(() => {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Not created yet, already renamed into place, or removed.
+      }
+    }) ?? (() => undefined);
   let handle: FileHandle | undefined;
   try {
     handle = await open(
@@ -82,16 +92,9 @@ export async function writeFileAtomic(
       options.mode ?? 0o666,
     );
   } catch (error) {
+    release();
     throw writeError(error, target, 'cannot be written');
   }
-  const release =
-    options.onInterrupt?.(() => {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // Already gone (renamed into place, or removed).
-      }
-    }) ?? (() => undefined);
   const hash = createHash('sha256');
   let bytes = 0;
   try {

@@ -30,6 +30,7 @@ import {
   CREATE_MAP_TABLES_SQL,
   DAY_MAP_TABLE,
   HOUR_MAP_TABLE,
+  groupExpression,
   planBuckets,
   type DistinctHoursState,
 } from './aggregate.js';
@@ -48,6 +49,7 @@ import type {
   AggregateQuery,
   AggregateRow,
   ClusterSourceDecision,
+  GroupDimension,
   IntegrityCheckDepth,
   Ledger,
   LedgerFilter,
@@ -1159,6 +1161,15 @@ class SqliteLedger implements Ledger {
 
   entityCount(filter: LedgerFilter = {}): number {
     return this.counts(filter).entityCount;
+  }
+
+  groupBound(groupBy: GroupDimension): number {
+    // Distinct values ever recorded (any filter sees at most these), from the small tables only.
+    const from = groupBy === 'entity' || groupBy === 'cluster' ? 'entities e' : 'label_sets l';
+    const row = this.guard(() =>
+      this.statement(`SELECT count(DISTINCT ${groupExpression(groupBy)}) AS n FROM ${from}`).get(),
+    ) as { n: number };
+    return row.n;
   }
 
   private counts(filter: LedgerFilter): { rowCount: number; entityCount: number } {

@@ -257,6 +257,11 @@ export interface Ledger {
   countRows(filter?: LedgerFilter): number;
   /** Number of distinct entities with rows matching the filter. */
   entityCount(filter?: LedgerFilter): number;
+  /**
+   * An upper bound on the groups of a dimension, whatever the filter: the distinct values ever
+   * recorded (a null group aside), read from the entity and label tables, not the hour rows.
+   */
+  groupBound(groupBy: GroupDimension): number;
   /** First hour start and last hour end with rows, optionally for one cluster/source; null when empty. */
   trackedRange(cluster?: string, source?: LedgerSource): { from: Date; to: Date } | null;
   /** Runs `PRAGMA quick_check` (or `integrity_check` for `full`) over the whole file; throws when damaged. */

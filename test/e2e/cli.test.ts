@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { startLoopbackServer } from '../helpers/loopback-server.js';
-import { tempDir } from '../helpers/context.js';
+import { run, tempDir } from '../helpers/context.js';
 
 const BIN = 'bin/carbonctl.js';
 
@@ -140,6 +140,17 @@ describe('carbonctl (built binary)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Examples:');
     expect(help.stdout).toContain('--busy-cpu-seconds');
+  });
+
+  it("--help and -h from the bin (the page prerendered at build) equal the program's own page", async () => {
+    const program = await run(['--help']);
+    expect(program.code).toBe(0);
+    expect(program.stdout).toContain('Commands:');
+    for (const flag of ['--help', '-h']) {
+      const bin = await carbonctl([flag]);
+      expect(bin.code).toBe(0);
+      expect(bin.stdout).toBe(program.stdout);
+    }
   });
 
   it('help exit-codes lists every code', async () => {

@@ -154,6 +154,12 @@ export interface PreparedReport {
   clusters: string[];
   /** Rows an export writes: periods × groups. */
   rowCount: number;
+  /**
+   * The period × group aggregate, already read when the output is small enough to hold
+   * (the group list then comes from it: one pass over the ledger rows instead of two); null
+   * when the rows are streamed from the ledger as they are written.
+   */
+  heldRows: AggregateRow[] | null;
   quality: DataQuality;
   esrs: EsrsE1Totals;
   totals: ReportMeasures;
@@ -171,8 +177,37 @@ function rangeFilter(plan: ReportPlan): LedgerFilter {
   return { ...plan.filter, from: plan.range.from, to: plan.range.to };
 }
 
+/** Period × group aggregates held in memory at most (a few MB): beyond, rows are streamed. */
+const HELD_ROWS_AT_MOST = 20_000;
+
+/**
+ * The groups of period × group rows, as the range-wide aggregate names them: the group and,
+ * for workloads, the least workload kind (SQLite's min() over text: byte order, nulls ignored).
+ */
+function rangeGroups(
+  rows: readonly AggregateRow[],
+): Array<Pick<AggregateRow, 'group' | 'workloadKind'>> {
+  const groups = new Map<string | null, Pick<AggregateRow, 'group' | 'workloadKind'>>();
+  for (const row of rows) {
+    const known = groups.get(row.group);
+    const kind = row.workloadKind ?? null;
+    if (known === undefined) groups.set(row.group, { group: row.group, workloadKind: kind });
+    else if (
+      kind !== null &&
+      (known.workloadKind == null ||
+        Buffer.compare(Buffer.from(kind), Buffer.from(known.workloadKind)) < 0)
+    )
+      known.workloadKind = kind;
+  }
+  return [...groups.values()];
+}
+
 /** Runs the small queries every report needs before its rows (they must finish before the cursor opens). */
-export function prepareReport(ledger: Ledger, plan: ReportPlan): PreparedReport {
+export function prepareReport(
+  ledger: Ledger,
+  plan: ReportPlan,
+  options: { heldRowsAtMost?: number } = {},
+): PreparedReport {
   const filter = rangeFilter(plan);
   const periods = enumerateBuckets(plan.range.from, plan.range.to, plan.granularity, plan.zone);
   // Each query scans the whole range, so ask as few as possible (SPEC §12: a year of 1,000
@@ -188,12 +223,24 @@ export function prepareReport(ledger: Ledger, plan: ReportPlan): PreparedReport 
     byCluster.length <= 1
       ? (byCluster[0] ?? null)
       : (ledger.aggregate({ filter, groupBy: 'none' })[0] ?? null);
+  // Every period lies in the range and every row in exactly one period, so the groups of the
+  // period × group aggregate are the groups of the range: when that aggregate is small enough
+  // to hold, read it now and take the group list from it (no separate pass over the rows).
+  const heldRows =
+    plan.groupBy !== 'none' &&
+    plan.groupBy !== 'cluster' &&
+    periods.length * (ledger.groupBound(plan.groupBy) + 1) <=
+      (options.heldRowsAtMost ?? HELD_ROWS_AT_MOST)
+      ? ledger.aggregate({ filter, groupBy: plan.groupBy, buckets: periods })
+      : null;
   const groupRows =
     plan.groupBy === 'cluster'
       ? byCluster
       : plan.groupBy === 'none'
         ? []
-        : ledger.aggregate({ filter, groupBy: plan.groupBy });
+        : heldRows !== null
+          ? rangeGroups(heldRows)
+          : ledger.aggregate({ filter, groupBy: plan.groupBy });
   const groups: ReportGroup[] =
     plan.groupBy === 'none'
       ? [{ value: null }]
@@ -212,6 +259,7 @@ export function prepareReport(ledger: Ledger, plan: ReportPlan): PreparedReport 
     overall,
     clusters,
     rowCount: periods.length * groups.length,
+    heldRows,
     quality: dataQuality(overall, plan.range),
     esrs: esrsE1Totals(overall),
     totals: reportMeasures(overall, hoursInPeriod(plan.range.from, plan.range.to), currency),
@@ -248,11 +296,12 @@ export function* reportRowBatches(
   if (periods.length === 0 || groups.length === 0) return;
   let index = 0;
   let found = new Map<string, AggregateRow>();
-  for (const aggregate of ledger.iterateAggregate({
-    filter: rangeFilter(plan),
-    groupBy: plan.groupBy,
-    buckets: periods,
-  })) {
+  for (const aggregate of prepared.heldRows ??
+    ledger.iterateAggregate({
+      filter: rangeFilter(plan),
+      groupBy: plan.groupBy,
+      buckets: periods,
+    })) {
     // Rows come ordered by period: emit every period before this row's, filled or not.
     while (periods[index]?.label !== aggregate.bucket) {
       const period = periods[index];

@@ -1,8 +1,6 @@
 /** Asking the configured provider for an intensity value, for commands that need one figure. */
 import type { Context } from '../../context.js';
 import type { ClusterSettings, Settings } from '../../config/schema.js';
-import { AccountingPipeline } from '../../accounting/pipeline.js';
-import { cacheLedger } from '../../accounting/ledger.js';
 import { clusterProfile } from '../../accounting/profile.js';
 import { hourContaining } from '../../core/hours.js';
 import type { IntensityProvider } from '../../core/ports.js';
@@ -26,7 +24,7 @@ export async function intensityProvider(
   cluster?: ClusterSettings,
 ): Promise<IntensityProvider> {
   const { createIntensityProvider } = await import('../../providers/intensity/index.js');
-  return createIntensityProvider(clusterProfile(settings, cluster).intensity, await context.http());
+  return createIntensityProvider(clusterProfile(settings, cluster).intensity, () => context.http());
 }
 
 /**
@@ -51,6 +49,11 @@ export async function intensityAt(
       reasons: current.kind === 'forecast' ? ['intensity_forecast'] : [],
     };
   }
+  // The accounting pipeline (and the ledger behind its cache) only on this path.
+  const [{ AccountingPipeline }, { cacheLedger }] = await Promise.all([
+    import('../../accounting/pipeline.js'),
+    import('../../accounting/ledger.js'),
+  ]);
   const hour = hourContaining(at);
   const hourStart = hour.from.getTime();
   const pipeline = new AccountingPipeline(context, cacheLedger(context, settings), false);

@@ -15,8 +15,9 @@ import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import { openLedger } from '../../store/ledger.js';
 import type { Ledger } from '../../store/types.js';
-import { nonEmptyWindow, settingOverrides } from '../options.js';
+import { settingOverrides } from '../options.js';
 import { optionalString, parseFlag } from '../parse.js';
+import { nonEmptyWindow } from '../shared/window.js';
 import type { Invocation } from '../spec.js';
 import {
   clusterFlag,

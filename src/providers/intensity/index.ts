@@ -42,13 +42,14 @@ export interface IntensityProviderConfig {
 /** Creates the provider the settings name; throws ConfigError/UsageError for unusable settings. */
 export function createIntensityProvider(
   config: IntensityProviderConfig,
-  http: HttpClient,
+  /** The client, or how to get it: created only when a provider that calls an API is asked. */
+  http: HttpClient | (() => Promise<HttpClient>),
 ): IntensityProvider {
+  const client = async (): Promise<HttpClient> => (typeof http === 'function' ? http() : http);
   switch (config.provider) {
     case 'uk': {
       const region = parseUkRegion(config.region);
       const options = {
-        http,
         baseUrl: config.url ?? UK_DEFAULT_BASE_URL,
         region: config.region,
         timeoutMs: timeoutMsOf(config),
@@ -59,7 +60,7 @@ export function createIntensityProvider(
         UK_SOURCE_DESCRIPTION,
         async () => {
           const { UkIntensityProvider } = await import('./uk.js');
-          return new UkIntensityProvider(options);
+          return new UkIntensityProvider({ ...options, http: await client() });
         },
       );
     }
@@ -72,7 +73,6 @@ export function createIntensityProvider(
       }
       const zone = requireZone(config);
       const options = {
-        http,
         baseUrl: config.url ?? ELECTRICITY_MAPS_DEFAULT_BASE_URL,
         zone,
         token,
@@ -84,7 +84,7 @@ export function createIntensityProvider(
         electricityMapsSourceDescription(zone),
         async () => {
           const { ElectricityMapsIntensityProvider } = await import('./electricitymaps.js');
-          return new ElectricityMapsIntensityProvider(options);
+          return new ElectricityMapsIntensityProvider({ ...options, http: await client() });
         },
       );
     }

@@ -187,6 +187,31 @@ describe('createIntensityProvider and describeProvider', () => {
     expect(em.sourceDescription).toContain('direct emission factors');
   });
 
+  it('creates the HTTP client only when a provider that calls an API is asked', async () => {
+    let created = 0;
+    const lazy = (): Promise<HttpClient> => {
+      created += 1;
+      const client = new HttpClient({
+        userAgent: 'carbonctl/test',
+        sleep: () => Promise.resolve(),
+      });
+      clients.push(client);
+      return Promise.resolve(client);
+    };
+    const offline = createIntensityProvider(config({ provider: 'static', zone: 'FR' }), lazy);
+    expect((await offline.current(new Date('2026-01-01T00:00:00Z'))).kind).toBe('static');
+    // A closed loopback port: never the internet.
+    const uk = createIntensityProvider(
+      config({ provider: 'uk', region: '13', url: 'http://127.0.0.1:9', timeoutSeconds: 1 }),
+      lazy,
+    );
+    expect(uk.regionLabel).toBe('region 13 (London)');
+    expect(created).toBe(0);
+    // The first real call loads the provider, which takes the client (the call then fails).
+    await uk.current(new Date('2026-01-01T00:00:00Z')).catch(() => undefined);
+    expect(created).toBe(1);
+  });
+
   it('describes each provider in one line', () => {
     expect(describeProvider(config({ provider: 'uk' }))).toBe(
       'GB Carbon Intensity API (NESO), GB national',
