@@ -16,6 +16,7 @@ import { heatmapCommand } from './heatmap/index.js';
 import { historyCommand } from './history/index.js';
 import { recommendationsCommand } from './recommendations/index.js';
 import { reportCommand } from './report/index.js';
+import { scoreCommand } from './score/index.js';
 import { usageCommand } from './usage/index.js';
 import type { CommandSpec } from './spec.js';
 
@@ -31,6 +32,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   recommendationsCommand,
   exportCommand,
   budgetCommand,
+  scoreCommand,
   waitCommand,
   runCommand,
   clustersCommand,
