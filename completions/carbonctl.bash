@@ -20,6 +20,7 @@ _carbonctl() {
       "|recommendations") path="recommendations" ;;
       "|export") path="export" ;;
       "|budget") path="budget" ;;
+      "|score") path="score" ;;
       "|wait") path="wait" ;;
       "|run") path="run" ;;
       "|clusters") path="clusters" ;;
@@ -260,6 +261,7 @@ _carbonctl() {
     "export|--output"|"export|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "export|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "export prometheus|--textfile") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "export prometheus|--score") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "export prometheus|--owner") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "export prometheus|--project") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "export prometheus|--machine") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -312,6 +314,27 @@ _carbonctl() {
     "budget status|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "budget status|--output"|"budget status|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "budget status|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--prometheus-url") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
+    "score|--from") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--to") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--last") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--years") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--date") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--min-score") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--junit") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--intensity") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--provider") COMPREPLY=($(compgen -W "uk electricitymaps static fixed" -- "$cur")); return ;;
+    "score|--region") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--zone") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--power-profile") COMPREPLY=($(compgen -W "ada aws gcp azure custom" -- "$cur")); return ;;
+    "score|--busy-power-w") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--idle-power-w") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--pue") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "score|--output"|"score|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "score|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "wait|--for") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "wait|--within") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "wait|--max-wait") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -405,7 +428,7 @@ _carbonctl() {
     "help|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$path" in
-    "") COMPREPLY=($(compgen -W "intensity calculate equivalencies track usage history heatmap report recommendations export budget wait run clusters doctor config init completion help --version -V --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "intensity calculate equivalencies track usage history heatmap report recommendations export budget score wait run clusters doctor config init completion help --version -V --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "intensity") COMPREPLY=($(compgen -W "--provider --region --zone --at --forecast --best-window --within --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "calculate") COMPREPLY=($(compgen -W "--busy-cpu-seconds --idle-cpu-seconds --memory-gib-hours --power-profile --busy-power-w --idle-power-w --pue --intensity --provider --region --zone --at --equivalencies --energy-only --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "equivalencies") COMPREPLY=($(compgen -W "--unit --count --all --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
@@ -425,10 +448,11 @@ _carbonctl() {
     "recommendations restore") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete recommendations 2>/dev/null)" -- "$cur")); fi ;;
     "recommendations savings") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "export") COMPREPLY=($(compgen -W "prometheus --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "export prometheus") COMPREPLY=($(compgen -W "--textfile --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "export prometheus") COMPREPLY=($(compgen -W "--textfile --score --allow-estimates --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "budget") COMPREPLY=($(compgen -W "check status --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "budget check") COMPREPLY=($(compgen -W "--max-co2e --max-energy --max-cost --budget --window --since --from --to --prometheus-url --cluster --source --namespace --project --owner --selector --busy-cpu-seconds --idle-cpu-seconds --intensity --allow-estimates --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --tz --baseline --max-increase --baseline-metric --write-baseline --junit --fail-on-missing-data --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "budget status") COMPREPLY=($(compgen -W "--budget --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "score") COMPREPLY=($(compgen -W "--prometheus-url --cluster --all-clusters --from --to --last --last-month --this-month --ytd --years --date --min-score --junit --intensity --allow-estimates --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "wait") COMPREPLY=($(compgen -W "--for --within --max-wait --threshold --percentile --recheck --on-missing-forecast --provider --region --zone --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "run") COMPREPLY=($(compgen -W "--for --within --max-wait --threshold --percentile --recheck --on-missing-forecast --provider --region --zone --busy-cpu-seconds --cpu-cores --name --no-record --power-profile --busy-power-w --idle-power-w --pue --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;

@@ -12,6 +12,7 @@ complete -c carbonctl -n '__fish_use_subcommand' -a report
 complete -c carbonctl -n '__fish_use_subcommand' -a recommendations
 complete -c carbonctl -n '__fish_use_subcommand' -a export
 complete -c carbonctl -n '__fish_use_subcommand' -a budget
+complete -c carbonctl -n '__fish_use_subcommand' -a score
 complete -c carbonctl -n '__fish_use_subcommand' -a wait
 complete -c carbonctl -n '__fish_use_subcommand' -a run
 complete -c carbonctl -n '__fish_use_subcommand' -a clusters
@@ -351,6 +352,8 @@ complete -c carbonctl -n '__fish_seen_subcommand_from export' -l no-color -d 'no
 complete -c carbonctl -n '__fish_seen_subcommand_from export' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from export' -l help -s h -d 'show help'
 complete -c carbonctl -n '__fish_seen_subcommand_from prometheus; and __fish_seen_subcommand_from export' -l textfile -r -F -d 'write atomically to this file (e.g. /var/lib/node_exporter/textfile/carbonctl.prom); default: stdout'
+complete -c carbonctl -n '__fish_seen_subcommand_from prometheus; and __fish_seen_subcommand_from export' -l score -r -F -d 'also score the clusters live from Prometheus over the last duration (default 7d): carbonctl_sustainability_score{cluster} and _dimension_score{cluster,dimension}'
+complete -c carbonctl -n '__fish_seen_subcommand_from prometheus; and __fish_seen_subcommand_from export' -l allow-estimates -d 'with --score: use the static annual average when the provider has no value'
 complete -c carbonctl -n '__fish_seen_subcommand_from prometheus; and __fish_seen_subcommand_from export' -l owner -r -F -d 'only this owner'
 complete -c carbonctl -n '__fish_seen_subcommand_from prometheus; and __fish_seen_subcommand_from export' -l project -r -F -d 'only this project'
 complete -c carbonctl -n '__fish_seen_subcommand_from prometheus; and __fish_seen_subcommand_from export' -l machine -r -F -d 'only this machine type'
@@ -423,6 +426,36 @@ complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_su
 complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_subcommand_from budget' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
 complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_subcommand_from budget' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from status; and __fish_seen_subcommand_from budget' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l prometheus-url -r -F -d 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l cluster -r -a '(carbonctl __complete clusters 2>/dev/null)' -d 'act on this configured cluster only'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l all-clusters -d 'score every configured cluster (the default)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l from -r -F -d 'start, YYYY-MM-DD or ISO 8601 (inclusive; alias --start)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l to -r -F -d 'end, YYYY-MM-DD (end of that day) or ISO 8601 (exclusive; alias --end)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l last -r -F -d 'the last duration up to now, e.g. 24h, 7d, 3mo'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l last-month -d 'the previous calendar month'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l this-month -d 'the current calendar month so far'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l ytd -d 'the year to date'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l years -r -F -d 'whole calendar year(s), repeatable'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l date -r -F -d 'one day'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l min-score -r -F -d 'fail (exit 4) when a cluster scores below this'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l junit -r -F -d 'write a JUnit XML report of the gate (GitLab, Jenkins)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l intensity -r -F -d 'grid carbon intensity for every hour; without it the provider is asked'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l allow-estimates -d 'use the static annual average when the provider has no value (flagged)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l provider -r -a 'uk electricitymaps static fixed' -d 'intensity provider'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l region -r -F -d 'GB region id 1-17 or outward postcode (uk provider)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l zone -r -F -d 'zone or country code (electricitymaps, static)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l power-profile -r -a 'ada aws gcp azure custom' -d 'power profile'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l busy-power-w -r -F -d 'watts per busy core (default 12, ada profile)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l idle-power-w -r -F -d 'watts per idle core (default 1, ada profile)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l pue -r -F -d 'power usage effectiveness, ≥ 1 (default 1.0)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l tz -r -F -d 'reporting time zone (IANA, e.g. Europe/London; env CARBONCTL_TZ)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from score' -l help -s h -d 'show help'
 complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l for -r -F -d 'how long the job runs, e.g. 45min, 2h (required)'
 complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l within -r -F -d 'the job must finish within this horizon from now, at most 48h (required)'
 complete -c carbonctl -n '__fish_seen_subcommand_from wait' -l max-wait -r -F -d 'start at the latest after this long (default: --within minus --for)'

@@ -33,6 +33,7 @@ import { writeFileAtomic } from '../../io/files.js';
 import type { Ledger } from '../../store/types.js';
 import { annotation, escapeMarkdown, stepSummaryMarkdown } from '../../output/github.js';
 import { renderJUnit, type JUnitTestCase } from '../../output/junit.js';
+import type { MetricFamily } from '../../output/prometheus-text.js';
 import type { CommandResult, HumanBlock } from '../../output/render.js';
 import type { TableData } from '../../output/table.js';
 import { optionalString } from '../parse.js';
@@ -291,8 +292,89 @@ function combine(
   return scored.reduce((sum, c) => sum + (pick(c) as number) * c.energy_kwh, 0) / energy;
 }
 
+/** Scores each cluster (a failed one is listed with its error; the failure names them all). */
+export async function scoreClusters(
+  context: Context,
+  settings: Settings,
+  clusters: readonly ClusterSettings[],
+  window: { from: Date; to: Date },
+  intensity: IntensityRequest,
+  minScore: number | null,
+): Promise<{ results: ClusterScoreData[]; failure: DataSourceError | undefined }> {
+  const ledger = cacheLedger(context, settings);
+  const spinner = context.io.spinner('Scoring clusters…');
+  let outcomes;
+  try {
+    outcomes = await forEachCluster(
+      clusters,
+      (message) => context.io.warn(message),
+      (cluster) => scoreCluster(context, settings, cluster, window, intensity, ledger),
+    );
+  } finally {
+    spinner.stop();
+  }
+  const windowText = { from: window.from.toISOString(), to: window.to.toISOString() };
+  const results: ClusterScoreData[] = outcomes.map((outcome) => {
+    if (outcome.ok) {
+      const gate =
+        minScore === null ? null : outcome.value.overall_score >= minScore ? 'pass' : 'fail';
+      return { ...outcome.value, gate };
+    }
+    return {
+      cluster: outcome.cluster.name,
+      status: 'failed',
+      error: outcome.error.message,
+      source: null,
+      window: windowText,
+      energy_kwh: 0,
+      co2e_g: 0,
+      intensity_provider: null,
+      is_estimated: false,
+      estimation_reasons: [],
+      overall_score: 0,
+      dimension_scores: Object.fromEntries(SCORE_DIMENSIONS.map((d) => [d, null])) as Record<
+        ScoreDimension,
+        number | null
+      >,
+      dimensions: [],
+      gate: null,
+    };
+  });
+  return { results, failure: failedClusters(outcomes) };
+}
+
+/** `carbonctl_sustainability_score{cluster}` and `…_dimension_score{cluster,dimension}` (export prometheus). */
+export function scoreFamilies(
+  results: readonly ClusterScoreData[],
+  window: { from: Date; to: Date },
+): MetricFamily[] {
+  const scored = results.filter((c) => c.status === 'ok');
+  const over = `over ${window.from.toISOString()} to ${window.to.toISOString()}`;
+  return [
+    {
+      name: 'carbonctl_sustainability_score',
+      help: `Sustainability score 0-100 (GreenKube's seven weighted dimensions) per cluster, ${over}.`,
+      type: 'gauge',
+      samples: scored.map((c) => ({ labels: { cluster: c.cluster }, value: c.overall_score })),
+    },
+    {
+      name: 'carbonctl_sustainability_dimension_score',
+      help: `Sustainability score 0-100 of one dimension per cluster (50 = no data; not-applicable dimensions are absent), ${over}.`,
+      type: 'gauge',
+      samples: scored.flatMap((c) =>
+        c.dimensions
+          .filter((d) => d.score !== null)
+          .map((d) => ({
+            labels: { cluster: c.cluster, dimension: d.dimension },
+            value: d.score as number,
+          })),
+      ),
+    },
+  ];
+}
+
 /** Whole UTC hours of the requested period, ending at the last complete hour. */
-function scoreWindow(range: { from: Date; to: Date }, now: Date): { from: Date; to: Date } {
+export function scoreWindow(range: { from: Date; to: Date }, now: Date): { from: Date; to: Date } {
   const lastComplete = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
   const from = Math.floor(range.from.getTime() / HOUR_MS) * HOUR_MS;
   const to = Math.min(Math.ceil(range.to.getTime() / HOUR_MS) * HOUR_MS, lastComplete);
@@ -470,46 +552,15 @@ export async function execute(invocation: Invocation, context: Context): Promise
     givenGPerKwh: (opts.intensity as number | undefined) ?? null,
     allowEstimates: opts.allowEstimates === true,
   };
-  const clusters = selectClusters(settings, clusterFlag(command));
-  const ledger = cacheLedger(context, settings);
-  const spinner = context.io.spinner('Scoring clusters…');
-  let outcomes;
-  try {
-    outcomes = await forEachCluster(
-      clusters,
-      (message) => context.io.warn(message),
-      (cluster) => scoreCluster(context, settings, cluster, window, intensity, ledger),
-    );
-  } finally {
-    spinner.stop();
-  }
+  const { results, failure: sourceFailure } = await scoreClusters(
+    context,
+    settings,
+    selectClusters(settings, clusterFlag(command)),
+    window,
+    intensity,
+    minScore,
+  );
   const windowText = { from: window.from.toISOString(), to: window.to.toISOString() };
-  const results: ClusterScoreData[] = outcomes.map((outcome) => {
-    if (outcome.ok) {
-      const gate =
-        minScore === null ? null : outcome.value.overall_score >= minScore ? 'pass' : 'fail';
-      return { ...outcome.value, gate };
-    }
-    return {
-      cluster: outcome.cluster.name,
-      status: 'failed',
-      error: outcome.error.message,
-      source: null,
-      window: windowText,
-      energy_kwh: 0,
-      co2e_g: 0,
-      intensity_provider: null,
-      is_estimated: false,
-      estimation_reasons: [],
-      overall_score: 0,
-      dimension_scores: Object.fromEntries(SCORE_DIMENSIONS.map((d) => [d, null])) as Record<
-        ScoreDimension,
-        number | null
-      >,
-      dimensions: [],
-      gate: null,
-    };
-  });
   const ok = results.filter((c) => c.status === 'ok');
   const single = results.length === 1 ? results[0] : undefined;
   const failing = ok.filter((c) => c.gate === 'fail');
@@ -542,7 +593,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
       );
   }
   const failure =
-    failedClusters(outcomes) ??
+    sourceFailure ??
     (failing.length > 0
       ? new BudgetExceededError(
           `sustainability score below the minimum of ${minScore}: ${failing

@@ -313,7 +313,8 @@ export async function fetchWorkloadStats(
     `max by (${byContainer}) (${memorySelector})`,
     window,
     options.memoryPercentile,
-    false,
+    // The mean working set: the score's memory efficiency (used / requested).
+    true,
   );
   const requestsQuery = `max by (${byContainer}, resource) (last_over_time(${selector(
     'kube_pod_container_resource_requests',
