@@ -41,7 +41,8 @@ describe('usage', () => {
     // 0.026 + 0.036 + 0.0065 kWh; 3.9 + 3.6 + 0.65 g.
     expect(data.total_energy_kwh).toBeCloseTo(0.0685, 12);
     expect(data.total_carbon_gco2eq).toBeCloseTo(8.15, 10);
-    expect(Object.keys(data.carbon_equivalencies)).toHaveLength(3);
+    expect(Object.keys(data.carbon_equivalencies.top_equivalencies)).toHaveLength(3);
+    expect(data.carbon_equivalencies.total_gco2eq).toBe(data.total_carbon_gco2eq);
     expect(data.rows.map((row) => row.owner)).toEqual(['alice', 'bob', null]);
     const alice = data.rows[0]!;
     expect(Object.keys(alice)).toEqual([
@@ -178,5 +179,49 @@ describe('usage', () => {
     const result = await run(['usage', '--ledger', ledgerPath, '--from', '2026-13-01'], { dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--from 2026-13-01 is not a date/);
+  });
+});
+
+describe('usage complete_count (Ada)', () => {
+  it('counts the entities none of whose hours is estimated', async () => {
+    const own = tempDir();
+    const path = join(own, 'ledger.db');
+    const labels = { owner: 'alice', project: 'astro', machine: 'small' };
+    writeLedger(path, [
+      hourRow({
+        entityId: 'host-a',
+        hour: '2026-11-02T10:00:00Z',
+        busySeconds: 3600,
+        idleSeconds: 0,
+        intensity: 100,
+        labels: { ...labels, host: 'host-a' },
+      }),
+      hourRow({
+        entityId: 'host-b',
+        hour: '2026-11-02T10:00:00Z',
+        busySeconds: 3600,
+        idleSeconds: 0,
+        intensity: 100,
+        labels: { ...labels, host: 'host-b' },
+      }),
+      // host-b's second hour was priced at a forecast intensity: estimated.
+      hourRow({
+        entityId: 'host-b',
+        hour: '2026-11-02T11:00:00Z',
+        busySeconds: 3600,
+        idleSeconds: 0,
+        intensity: 100,
+        kind: 'forecast',
+        labels: { ...labels, host: 'host-b' },
+      }),
+    ]);
+    try {
+      const result = await run(['usage', '--ledger', path, '-o', 'json'], { dir: own });
+      const data = JSON.parse(result.stdout) as UsageData;
+      expect(data.workspace_count).toBe(2);
+      expect(data.complete_count).toBe(1);
+    } finally {
+      removeDir(own);
+    }
   });
 });

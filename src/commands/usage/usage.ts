@@ -71,6 +71,8 @@ export interface UsageData {
   timezone: string;
   filters: Record<string, string>;
   workspace_count: number;
+  /** Ada's `complete_count`: entities (hosts, pods) none of whose hours in the period is estimated. */
+  complete_count: number;
   /** Groups before `--top` cut the list. */
   group_count: number;
   total_cpu_seconds: { busy_seconds: number; idle_seconds: number; total_seconds: number };
@@ -78,7 +80,11 @@ export interface UsageData {
   total_carbon_gco2eq: number;
   total_cost: number | null;
   currency: string;
-  carbon_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  /** Ada's wrapper, as `equivalencies -o json`: `{total_gco2eq, top_equivalencies}`. */
+  carbon_equivalencies: {
+    total_gco2eq: number;
+    top_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  };
   rows: UsageRow[];
   /** Only with `--compare`; the rows are then UsageComparedRow, vanished groups included. */
   comparison?: UsageComparison;
@@ -172,10 +178,16 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
   const busySeconds = totals?.busySeconds ?? 0;
   const idleSeconds = totals?.idleSeconds ?? 0;
   const carbonGrams = totals?.scope2LocationGrams ?? 0;
-  const equivalencies: UsageData['carbon_equivalencies'] = {};
+  const top: UsageData['carbon_equivalencies']['top_equivalencies'] = {};
   if (carbonGrams > 0) {
-    for (const { key, ...rest } of topEquivalencies(carbonGrams, 3)) equivalencies[key] = rest;
+    for (const { key, ...rest } of topEquivalencies(carbonGrams, 3)) top[key] = rest;
   }
+  const equivalencies = { total_gco2eq: carbonGrams, top_equivalencies: top };
+  // Entities (hosts, pods) whose every hour in the period was measured, not estimated.
+  const completeCount = ledger
+    .aggregate({ filter, groupBy: 'entity' })
+    .filter((row) => row.estimationReasons.length === 0)
+    .reduce((count, row) => count + row.entityCount, 0);
   return {
     by,
     period: {
@@ -185,6 +197,7 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
     timezone: options.zone,
     filters: describeFilters(options.filter),
     workspace_count: totals?.entityCount ?? 0,
+    complete_count: completeCount,
     group_count: rows.length,
     total_cpu_seconds: {
       busy_seconds: busySeconds,
@@ -342,7 +355,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
               change: formatChangePercent(data.comparison.change_percent),
             }),
       };
-      const equivalencyLines = Object.values(data.carbon_equivalencies).map(
+      const equivalencyLines = Object.values(data.carbon_equivalencies.top_equivalencies).map(
         (e) => `  ≈ ${formatEquivalency(e.value)} ${e.description}`,
       );
       return [

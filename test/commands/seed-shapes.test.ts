@@ -1,0 +1,128 @@
+/**
+ * Contract tests of the seeds' JSON shapes (SPEC §4, §6): each fixture in fixtures/seed-shapes is
+ * a seed's documented example reduced to its keys; carbonctl's `-o json` must have every key
+ * with the same JSON type (extra keys are allowed). `"*"` in a fixture matches every entry of a
+ * map whose keys vary.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir, run, tempDir } from '../helpers/context.js';
+import { tinyLedgerRows, writeLedger } from './ledger-readers.js';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'seed-shapes');
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Every path of `expected` missing from `actual` or of another type, as `path: why`. */
+export function shapeMismatches(expected: unknown, actual: unknown, path = '$'): string[] {
+  if (jsonType(expected) !== jsonType(actual))
+    return [`${path}: expected ${jsonType(expected)}, got ${jsonType(actual)}`];
+  if (jsonType(expected) !== 'object') return [];
+  const wanted = expected as Record<string, unknown>;
+  const got = actual as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    if (key === '*') {
+      const entries = Object.entries(got);
+      if (entries.length === 0) problems.push(`${path}: expected at least one entry`);
+      for (const [name, entry] of entries)
+        problems.push(...shapeMismatches(value, entry, `${path}.${name}`));
+    } else if (!(key in got)) {
+      problems.push(`${path}.${key}: missing`);
+    } else {
+      problems.push(...shapeMismatches(value, got[key], `${path}.${key}`));
+    }
+  }
+  return problems;
+}
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+}
+
+async function json(args: string[], dir?: string): Promise<unknown> {
+  const result = await run([...args, '-o', 'json'], dir === undefined ? {} : { dir });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+describe('the shape checker', () => {
+  it('names missing keys, wrong types and empty wildcard maps', () => {
+    expect(shapeMismatches({ a: 1, b: { c: 'x' } }, { a: 2, b: { c: 'y' }, extra: true })).toEqual(
+      [],
+    );
+    expect(shapeMismatches({ a: 1, b: { c: 'x' } }, { a: '1', b: {} })).toEqual([
+      '$.a: expected number, got string',
+      '$.b.c: missing',
+    ]);
+    expect(shapeMismatches({ m: { '*': { v: 1 } } }, { m: {} })).toEqual([
+      '$.m: expected at least one entry',
+    ]);
+    expect(shapeMismatches({ m: { '*': { v: 1 } } }, { m: { k: { v: null } } })).toEqual([
+      '$.m.k.v: expected number, got null',
+    ]);
+  });
+});
+
+describe("Ada's shapes", () => {
+  it('calculate -o json', async () => {
+    const data = await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '1000',
+      '--idle-cpu-seconds',
+      '5000',
+      '--intensity',
+      '185',
+    ]);
+    expect(shapeMismatches(fixture('ada-calculate.json'), data)).toEqual([]);
+    // Ada's default: five equivalencies, totalling the carbon.
+    const equivalencies = (
+      data as { equivalencies: { total_gco2eq: number; top_equivalencies: object } }
+    ).equivalencies;
+    expect(Object.keys(equivalencies.top_equivalencies)).toHaveLength(5);
+    expect(equivalencies.total_gco2eq).toBeCloseTo(0.8736111, 6);
+  });
+
+  it('calculate --energy-only -o json (the electricity estimate)', async () => {
+    const data = (await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '1000',
+      '--idle-cpu-seconds',
+      '5000',
+      '--energy-only',
+    ])) as Record<string, number>;
+    expect(shapeMismatches(fixture('ada-electricity-estimate.json'), data)).toEqual([]);
+    expect(data.busy_kwh).toBeCloseTo(1000 / 300_000, 12);
+    expect(data.idle_kwh).toBeCloseTo(5000 / 3_600_000, 12);
+    expect(data.total_kwh).toBeCloseTo(1000 / 300_000 + 5000 / 3_600_000, 12);
+    expect([data.busy_power_w, data.idle_power_w]).toEqual([12, 1]);
+  });
+
+  it('equivalencies -o json', async () => {
+    const data = await json(['equivalencies', '1000']);
+    expect(shapeMismatches(fixture('ada-equivalencies.json'), data)).toEqual([]);
+  });
+
+  describe('usage summaries', () => {
+    let dir: string;
+    let ledger: string;
+    beforeAll(() => {
+      dir = tempDir();
+      ledger = join(dir, 'ledger.db');
+      writeLedger(ledger, tinyLedgerRows());
+    });
+    afterAll(() => removeDir(dir));
+
+    it('usage -o json', async () => {
+      const data = await json(['usage', '--ledger', ledger], dir);
+      expect(shapeMismatches(fixture('ada-usage-summary.json'), data)).toEqual([]);
+    });
+  });
+});
