@@ -372,6 +372,8 @@ _carbonctl() {
     "clusters list|--provider") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "clusters list|--environment") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "clusters list|--status") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "clusters list|--region") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "clusters list|--sort") COMPREPLY=($(compgen -W "config name run-rate" -- "$cur")); return ;;
     "clusters list|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
     "clusters list|--prometheus-url") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "clusters list|--intensity") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -456,7 +458,7 @@ _carbonctl() {
     "wait") COMPREPLY=($(compgen -W "--for --within --max-wait --threshold --percentile --recheck --on-missing-forecast --provider --region --zone --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "run") COMPREPLY=($(compgen -W "--for --within --max-wait --threshold --percentile --recheck --on-missing-forecast --provider --region --zone --busy-cpu-seconds --cpu-cores --name --no-record --power-profile --busy-power-w --idle-power-w --pue --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "clusters list") COMPREPLY=($(compgen -W "--provider --environment --status --cluster --prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "clusters list") COMPREPLY=($(compgen -W "--provider --environment --status --region --sort --cluster --prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters show") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); fi ;;
     "doctor") COMPREPLY=($(compgen -W "--cluster --prometheus-url --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "config") COMPREPLY=($(compgen -W "path list get set unset validate --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;

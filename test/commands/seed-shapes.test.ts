@@ -4,46 +4,13 @@
  * with the same JSON type (extra keys are allowed). `"*"` in a fixture matches every entry of a
  * map whose keys vary.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, run, tempDir } from '../helpers/context.js';
+import { seedShape, shapeMismatches } from '../helpers/shapes.js';
 import { tinyLedgerRows, writeLedger } from './ledger-readers.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'seed-shapes');
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-/** Every path of `expected` missing from `actual` or of another type, as `path: why`. */
-export function shapeMismatches(expected: unknown, actual: unknown, path = '$'): string[] {
-  if (jsonType(expected) !== jsonType(actual))
-    return [`${path}: expected ${jsonType(expected)}, got ${jsonType(actual)}`];
-  if (jsonType(expected) !== 'object') return [];
-  const wanted = expected as Record<string, unknown>;
-  const got = actual as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(wanted)) {
-    if (key === '*') {
-      const entries = Object.entries(got);
-      if (entries.length === 0) problems.push(`${path}: expected at least one entry`);
-      for (const [name, entry] of entries)
-        problems.push(...shapeMismatches(value, entry, `${path}.${name}`));
-    } else if (!(key in got)) {
-      problems.push(`${path}.${key}: missing`);
-    } else {
-      problems.push(...shapeMismatches(value, got[key], `${path}.${key}`));
-    }
-  }
-  return problems;
-}
-
-function fixture(name: string): unknown {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
-}
+const fixture = seedShape;
 
 async function json(args: string[], dir?: string): Promise<unknown> {
   const result = await run([...args, '-o', 'json'], dir === undefined ? {} : { dir });
