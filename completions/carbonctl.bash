@@ -24,6 +24,7 @@ _carbonctl() {
       "|wait") path="wait" ;;
       "|run") path="run" ;;
       "|clusters") path="clusters" ;;
+      "|workspaces") path="workspaces" ;;
       "|doctor") path="doctor" ;;
       "|config") path="config" ;;
       "|init") path="init" ;;
@@ -43,6 +44,8 @@ _carbonctl() {
       "budget|status") path="budget status" ;;
       "clusters|list") path="clusters list" ;;
       "clusters|show") path="clusters show" ;;
+      "workspaces|list") path="workspaces list" ;;
+      "workspaces|show") path="workspaces show" ;;
       "config|path") path="config path" ;;
       "config|list") path="config list" ;;
       "config|get") path="config get" ;;
@@ -99,7 +102,7 @@ _carbonctl() {
     "track|--pue") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "track|--output"|"track|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "track|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "usage|--by") COMPREPLY=($(compgen -W "owner project machine group host namespace workload pod cluster" -- "$cur")); return ;;
+    "usage|--by") COMPREPLY=($(compgen -W "owner project machine group host namespace workload pod cluster tag" -- "$cur")); return ;;
     "usage|--from") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "usage|--to") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "usage|--last") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -383,6 +386,22 @@ _carbonctl() {
     "clusters show|--intensity") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "clusters show|--output"|"clusters show|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "clusters show|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces|--output"|"workspaces|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "workspaces|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces list|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
+    "workspaces list|--owner") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces list|--project") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces list|--tag") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces list|--state") COMPREPLY=($(compgen -W "active idle gone" -- "$cur")); return ;;
+    "workspaces list|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces list|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces list|--output"|"workspaces list|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "workspaces list|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces show|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces show|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces show|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
+    "workspaces show|--output"|"workspaces show|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "workspaces show|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "doctor|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
     "doctor|--prometheus-url") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "doctor|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -430,7 +449,7 @@ _carbonctl() {
     "help|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   case "$path" in
-    "") COMPREPLY=($(compgen -W "intensity calculate equivalencies track usage history heatmap report recommendations export budget score wait run clusters doctor config init completion help --version -V --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "intensity calculate equivalencies track usage history heatmap report recommendations export budget score wait run clusters workspaces doctor config init completion help --version -V --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "intensity") COMPREPLY=($(compgen -W "--provider --region --zone --at --forecast --best-window --within --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "calculate") COMPREPLY=($(compgen -W "--busy-cpu-seconds --idle-cpu-seconds --memory-gib-hours --power-profile --busy-power-w --idle-power-w --pue --intensity --provider --region --zone --at --equivalencies --energy-only --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "equivalencies") COMPREPLY=($(compgen -W "--unit --count --all --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
@@ -460,6 +479,9 @@ _carbonctl() {
     "clusters") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters list") COMPREPLY=($(compgen -W "--provider --environment --status --region --sort --cluster --prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters show") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); fi ;;
+    "workspaces") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "workspaces list") COMPREPLY=($(compgen -W "--cluster --owner --project --tag --state --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "workspaces show") COMPREPLY=($(compgen -W "--ledger --tz --cluster --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "doctor") COMPREPLY=($(compgen -W "--cluster --prometheus-url --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "config") COMPREPLY=($(compgen -W "path list get set unset validate --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "config path") COMPREPLY=($(compgen -W "--output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;

@@ -16,6 +16,7 @@ complete -c carbonctl -n '__fish_use_subcommand' -a score
 complete -c carbonctl -n '__fish_use_subcommand' -a wait
 complete -c carbonctl -n '__fish_use_subcommand' -a run
 complete -c carbonctl -n '__fish_use_subcommand' -a clusters
+complete -c carbonctl -n '__fish_use_subcommand' -a workspaces
 complete -c carbonctl -n '__fish_use_subcommand' -a doctor
 complete -c carbonctl -n '__fish_use_subcommand' -a config
 complete -c carbonctl -n '__fish_use_subcommand' -a init
@@ -95,7 +96,7 @@ complete -c carbonctl -n '__fish_seen_subcommand_from track' -l verbose -s v -d 
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from track' -l help -s h -d 'show help'
-complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l by -r -a 'owner project machine group host namespace workload pod cluster' -d 'one row per … (default: owner; namespace when the selection has only Kubernetes data)'
+complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l by -r -a 'owner project machine group host namespace workload pod cluster tag' -d 'one row per … (default: owner; namespace when the selection has only Kubernetes data)'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l from -r -F -d 'start, YYYY-MM-DD or ISO 8601 (inclusive; alias --start)'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l to -r -F -d 'end, YYYY-MM-DD (end of that day) or ISO 8601 (exclusive; alias --end)'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l last -r -F -d 'the last duration up to now, e.g. 24h, 7d, 3mo'
@@ -530,6 +531,36 @@ complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subc
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from clusters' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from clusters' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from clusters' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show' -a list
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show' -a show
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l cluster -r -a '(carbonctl __complete clusters 2>/dev/null)' -d 'only workspaces of this cluster'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l owner -r -F -d 'only workspaces of this owner'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l project -r -F -d 'only workspaces of this project'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l tag -r -F -d 'only workspaces with this inventory tag'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l state -r -a 'active idle gone' -d 'only workspaces in this state'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l tz -r -F -d 'reporting time zone (IANA, e.g. Europe/London; env CARBONCTL_TZ)'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from workspaces' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l tz -r -F -d 'reporting time zone (IANA, e.g. Europe/London; env CARBONCTL_TZ)'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l cluster -r -a '(carbonctl __complete clusters 2>/dev/null)' -d 'its cluster'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l help -s h -d 'show help'
 complete -c carbonctl -n '__fish_seen_subcommand_from doctor' -l cluster -r -a '(carbonctl __complete clusters 2>/dev/null)' -d 'check this configured cluster only'
 complete -c carbonctl -n '__fish_seen_subcommand_from doctor' -l prometheus-url -r -F -d 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)'
 complete -c carbonctl -n '__fish_seen_subcommand_from doctor' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'

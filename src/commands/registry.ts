@@ -18,6 +18,7 @@ import { recommendationsCommand } from './recommendations/index.js';
 import { reportCommand } from './report/index.js';
 import { scoreCommand } from './score/index.js';
 import { usageCommand } from './usage/index.js';
+import { workspacesCommand } from './workspaces/index.js';
 import type { CommandSpec } from './spec.js';
 
 export const COMMANDS: ReadonlyArray<CommandSpec> = [
@@ -36,6 +37,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   waitCommand,
   runCommand,
   clustersCommand,
+  workspacesCommand,
   doctorCommand,
   configCommand,
   initCommand,

@@ -14,6 +14,7 @@ export const USAGE_DIMENSIONS = [
   'workload',
   'pod',
   'cluster',
+  'tag',
 ] as const;
 
 /** The `--sort` measures of `usage`. */
@@ -52,6 +53,7 @@ export const usageCommand: CommandSpec = {
     'carbonctl usage --by group --project astro --years 2025 -o json',
     'carbonctl usage --by workload --namespace shop --top 10 --sort energy',
     'carbonctl usage --by project --last-month --compare previous',
+    'carbonctl usage --by tag --this-month',
   ],
   load: () => import('./usage.js'),
 };

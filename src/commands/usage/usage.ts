@@ -100,6 +100,47 @@ export interface UsageOptions {
   zone: string;
   currency: string;
   compare: CompareMode | null;
+  /** `--by tag`: each host's inventory tag (workspaces.inventory). */
+  tags?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The ledger's rows for a dimension. `tag` is not booked in the ledger: it comes from the
+ * inventory, so hosts' rows are summed per tag (hosts without one, and pods, under null).
+ */
+function groupedRows(
+  ledger: Ledger,
+  filter: LedgerFilter,
+  by: UsageDimension,
+  tags: ReadonlyMap<string, string> | undefined,
+): AggregateRow[] {
+  if (by !== 'tag') return ledger.aggregate({ filter, groupBy: by });
+  const merged = new Map<string | null, AggregateRow>();
+  for (const row of ledger.aggregate({ filter, groupBy: 'host' })) {
+    const tag = row.group === null ? null : (tags?.get(row.group) ?? null);
+    const into = merged.get(tag);
+    if (into === undefined) {
+      merged.set(tag, { ...row, group: tag });
+      continue;
+    }
+    into.entityCount += row.entityCount;
+    into.busySeconds += row.busySeconds;
+    into.idleSeconds += row.idleSeconds;
+    into.memoryGiBHours += row.memoryGiBHours;
+    into.energyItKwh += row.energyItKwh;
+    into.energyKwh += row.energyKwh;
+    into.scope2LocationGrams += row.scope2LocationGrams;
+    into.scope2MarketGrams += row.scope2MarketGrams;
+    into.scope3Grams += row.scope3Grams;
+    into.cost += row.cost;
+    into.rowCount += row.rowCount;
+    into.intensityWeightedSum += row.intensityWeightedSum;
+    into.coverageSum += row.coverageSum;
+    into.estimatedRows += row.estimatedRows;
+    into.hours = Math.max(into.hours, row.hours);
+    if (into.currency !== row.currency) into.currency = null;
+  }
+  return [...merged.values()];
 }
 
 /**
@@ -144,7 +185,7 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
   };
   const by = options.by ?? defaultDimension(ledger, filter);
   const totals = ledger.aggregate({ filter, groupBy: 'none' })[0] ?? null;
-  const current = ledger.aggregate({ filter, groupBy: by });
+  const current = groupedRows(ledger, filter, by, options.tags);
   let rows: UsageRow[] = current.map((aggregate) => usageRow(by, aggregate));
   let comparison: UsageComparison | undefined;
   if (options.compare !== null) {
@@ -153,9 +194,10 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
     const previousTotals = ledger.aggregate({ filter: previousFilter, groupBy: 'none' })[0] ?? null;
     const paired = pairGroups(
       current.map((aggregate) => ({ key: aggregate.group, value: aggregate })),
-      ledger
-        .aggregate({ filter: previousFilter, groupBy: by })
-        .map((aggregate) => ({ key: aggregate.group, value: aggregate })),
+      groupedRows(ledger, previousFilter, by, options.tags).map((aggregate) => ({
+        key: aggregate.group,
+        value: aggregate,
+      })),
     );
     rows = paired.map((pair) => comparedRow(by, pair.current, pair.previous, pair.status));
     const previousCarbon = previousTotals?.scope2LocationGrams ?? 0;
@@ -303,6 +345,14 @@ export async function execute(invocation: Invocation, context: Context): Promise
     zone,
     currency: settings.cost.currency,
   };
+  if (options.by === 'tag') {
+    const { clusterInventories } = await import('../workspaces/collect.js');
+    const tags = new Map<string, string>();
+    for (const inventory of (await clusterInventories(settings)).values())
+      for (const [host, entry] of inventory)
+        if (entry.tag !== null && !tags.has(host)) tags.set(host, entry.tag);
+    options.tags = tags;
+  }
   const ledger = openReadLedger(context, settings);
   const data = run(options, ledger);
   if (data.workspace_count === 0) {
