@@ -214,6 +214,10 @@ _carbonctl() {
     "recommendations list|--min-savings-cost") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "recommendations list|--sort") COMPREPLY=($(compgen -W "co2 cost" -- "$cur")); return ;;
     "recommendations list|--limit") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "recommendations list|--workload") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "recommendations list|--resource-type") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "recommendations list|--from") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "recommendations list|--to") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "recommendations list|--prometheus-url") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "recommendations list|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "recommendations list|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -461,7 +465,7 @@ _carbonctl() {
     "report summary") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --granularity --group-by --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --format --out --force --strict --min-coverage --compare --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "report export") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --granularity --group-by --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --format --out --force --strict --min-coverage --split-by --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "recommendations") COMPREPLY=($(compgen -W "list generate show apply ignore restore savings --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "recommendations list") COMPREPLY=($(compgen -W "--status --type --priority --risk --namespace --cluster --min-savings-co2e --min-savings-cost --sort --limit --refresh --prometheus-url --allow-estimates --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "recommendations list") COMPREPLY=($(compgen -W "--status --type --priority --risk --namespace --cluster --min-savings-co2e --min-savings-cost --sort --limit --workload --resource-type --from --to --refresh --prometheus-url --allow-estimates --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "recommendations generate") COMPREPLY=($(compgen -W "--cluster --lookback --from --to --prometheus-url --allow-estimates --ledger --tz --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "recommendations show") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete recommendations 2>/dev/null)" -- "$cur")); fi ;;
     "recommendations apply") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--actual-cpu-request --actual-memory-request --realized-co2e --realized-cost --yes --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete recommendations 2>/dev/null)" -- "$cur")); fi ;;

@@ -248,6 +248,18 @@ export function collectGauges(
 /** Command entry: collect, render, and write the textfile (or print). */
 export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
   const settings = await readerSettings(context, invocation, EXPORT_PROMETHEUS_OPTIONS);
+  // --score's window is validated before anything is opened or asked (exit 2).
+  const scoreFlag = invocation.opts.score;
+  let scoreWindowRange: { from: Date; to: Date } | null = null;
+  if (scoreFlag !== undefined && scoreFlag !== false) {
+    const { scoreWindow } = await import('../score/score.js');
+    const last = typeof scoreFlag === 'string' ? scoreFlag : '7d';
+    const now = context.now();
+    scoreWindowRange = scoreWindow(
+      asUsage(() => resolvePeriod({ last }, now, settings.timezone)),
+      now,
+    );
+  }
   const ledger = openReadLedger(context, settings);
   const families = collectGauges(
     ledger,
@@ -256,17 +268,11 @@ export async function execute(invocation: Invocation, context: Context): Promise
     settings.timezone,
   );
   let failure: Error | undefined;
-  const scoreWindowText = invocation.opts.score;
-  if (scoreWindowText !== undefined && scoreWindowText !== false) {
+  if (scoreWindowRange !== null) {
     // Scored live from Prometheus, through the same pipeline as `carbonctl score`.
-    const { scoreClusters, scoreFamilies, scoreWindow } = await import('../score/score.js');
+    const { scoreClusters, scoreFamilies } = await import('../score/score.js');
     const { selectClusters } = await import('../shared/prometheus.js');
-    const now = context.now();
-    const last = typeof scoreWindowText === 'string' ? scoreWindowText : '7d';
-    const window = scoreWindow(
-      asUsage(() => resolvePeriod({ last }, now, settings.timezone)),
-      now,
-    );
+    const window = scoreWindowRange;
     const cluster = optionalString(invocation.opts, 'cluster');
     const scored = await scoreClusters(
       context,

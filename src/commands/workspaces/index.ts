@@ -11,7 +11,7 @@ export const WORKSPACES_OPTIONS: OptionSpec[] = [
   { flags: '--cluster <name>', description: 'only workspaces of this cluster' },
   { flags: '--owner <user>', description: 'only workspaces of this owner' },
   { flags: '--project <name>', description: 'only workspaces of this project' },
-  { flags: '--tag <tag>', description: 'only workspaces with this inventory tag' },
+  { flags: '--tag <name>', description: 'only workspaces with this inventory tag' },
   {
     flags: '--state <state>',
     description: 'only workspaces in this state',
