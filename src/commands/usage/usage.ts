@@ -302,6 +302,9 @@ function columns(data: UsageData): Column[] {
   return [
     { key: data.by, header: data.by },
     ...(data.by === 'workload' ? [{ key: 'workload_kind', header: 'kind' }] : []),
+    ...(data.by === 'owner' && data.rows.some((row) => 'name' in row)
+      ? [{ key: 'name', header: 'name' }]
+      : []),
     { key: 'entity_count', header: 'entities', kind: 'number' as const },
     { key: 'cpu_busy_core_hours', header: 'busy CPU (core-h)', kind: 'number' as const },
     { key: 'cpu_idle_core_hours', header: 'idle CPU (core-h)', kind: 'number' as const },
@@ -355,6 +358,21 @@ export async function execute(invocation: Invocation, context: Context): Promise
   }
   const ledger = openReadLedger(context, settings);
   const data = run(options, ledger);
+  if (data.by === 'owner' && settings.people !== null) {
+    // Show-back: the people file's display name and address beside each owner id.
+    const { readPeople } = await import('../../config/people.js');
+    const people = readPeople(settings.people);
+    data.rows = data.rows.map((row) => {
+      const person = typeof row.owner === 'string' ? people.get(row.owner) : undefined;
+      const { owner, ...rest } = row;
+      return {
+        owner: owner ?? null,
+        name: person?.name ?? null,
+        email: person?.email ?? null,
+        ...rest,
+      };
+    });
+  }
   if (data.workspace_count === 0) {
     context.io.notice(
       `No usage in the ledger for ${data.period.from} → ${data.period.to} (${zone}) with this selection.`,
