@@ -46,6 +46,7 @@ _carbonctl() {
       "clusters|show") path="clusters show" ;;
       "workspaces|list") path="workspaces list" ;;
       "workspaces|show") path="workspaces show" ;;
+      "workspaces|groups") path="workspaces groups" ;;
       "config|path") path="config path" ;;
       "config|list") path="config list" ;;
       "config|get") path="config get" ;;
@@ -406,6 +407,15 @@ _carbonctl() {
     "workspaces show|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
     "workspaces show|--output"|"workspaces show|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "workspaces show|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--from") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--to") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--last") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--years") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--date") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--tz") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "workspaces groups|--output"|"workspaces groups|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
+    "workspaces groups|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "doctor|--cluster") COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); return ;;
     "doctor|--prometheus-url") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "doctor|--ledger") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -483,9 +493,10 @@ _carbonctl() {
     "clusters") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters list") COMPREPLY=($(compgen -W "--provider --environment --status --region --sort --cluster --prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "clusters show") if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "--prometheus-url --intensity --allow-estimates --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")); else COMPREPLY=($(compgen -W "$(carbonctl __complete clusters 2>/dev/null)" -- "$cur")); fi ;;
-    "workspaces") COMPREPLY=($(compgen -W "list show --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "workspaces") COMPREPLY=($(compgen -W "list show groups --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "workspaces list") COMPREPLY=($(compgen -W "--cluster --owner --project --tag --state --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "workspaces show") COMPREPLY=($(compgen -W "--ledger --tz --cluster --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "workspaces groups") COMPREPLY=($(compgen -W "--from --to --last --last-month --this-month --ytd --years --date --ledger --tz --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "doctor") COMPREPLY=($(compgen -W "--cluster --prometheus-url --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "config") COMPREPLY=($(compgen -W "path list get set unset validate --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "config path") COMPREPLY=($(compgen -W "--output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;

@@ -535,8 +535,9 @@ complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subc
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from clusters' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from clusters' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from clusters' -l help -s h -d 'show help'
-complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show' -a list
-complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show' -a show
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show groups' -a list
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show groups' -a show
+complete -c carbonctl -n '__fish_seen_subcommand_from workspaces; and not __fish_seen_subcommand_from list show groups' -a groups
 complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l output -s o -r -a 'table json csv markdown' -d 'output format'
 complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l quiet -s q -d 'only errors on stderr'
 complete -c carbonctl -n '__fish_seen_subcommand_from workspaces' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
@@ -565,6 +566,22 @@ complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subc
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
 complete -c carbonctl -n '__fish_seen_subcommand_from show; and __fish_seen_subcommand_from workspaces' -l help -s h -d 'show help'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l from -r -F -d 'start, YYYY-MM-DD or ISO 8601 (inclusive; alias --start)'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l to -r -F -d 'end, YYYY-MM-DD (end of that day) or ISO 8601 (exclusive; alias --end)'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l last -r -F -d 'the last duration up to now, e.g. 24h, 7d, 3mo'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l last-month -d 'the previous calendar month'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l this-month -d 'the current calendar month so far'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l ytd -d 'the year to date'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l years -r -F -d 'whole calendar year(s), repeatable'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l date -r -F -d 'one day'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l tz -r -F -d 'reporting time zone (IANA, e.g. Europe/London; env CARBONCTL_TZ)'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l output -s o -r -a 'table json csv markdown' -d 'output format'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l quiet -s q -d 'only errors on stderr'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l no-color -d 'no colour (also NO_COLOR; FORCE_COLOR forces it)'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l config -r -F -d 'config file (default: user config dir; env CARBONCTL_CONFIG)'
+complete -c carbonctl -n '__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from workspaces' -l help -s h -d 'show help'
 complete -c carbonctl -n '__fish_seen_subcommand_from doctor' -l cluster -r -a '(carbonctl __complete clusters 2>/dev/null)' -d 'check this configured cluster only'
 complete -c carbonctl -n '__fish_seen_subcommand_from doctor' -l prometheus-url -r -F -d 'Prometheus-compatible query URL (env CARBONCTL_PROMETHEUS_URL)'
 complete -c carbonctl -n '__fish_seen_subcommand_from doctor' -l ledger -r -F -d 'ledger file (env CARBONCTL_LEDGER)'

@@ -88,6 +88,7 @@ const INVOCATIONS: Record<string, { args: string[]; renders: boolean }[]> = {
   score: [{ args: ['score'], renders: false }],
   'workspaces list': [{ args: ['workspaces', 'list'], renders: true }],
   'workspaces show': [{ args: ['workspaces', 'show', 'host-a'], renders: true }],
+  'workspaces groups': [{ args: ['workspaces', 'groups', ...NOVEMBER], renders: true }],
   'clusters show': [{ args: ['clusters', 'show', 'default'], renders: false }],
   doctor: [{ args: ['doctor'], renders: false }],
   'config path': [{ args: ['config', 'path'], renders: true }],

@@ -153,6 +153,36 @@ describe.skipIf(binaries === null)('workspaces and their inventory', () => {
     expect(unknown.stderr).toContain('workspace ws-9 is not in the ledger');
   });
 
+  it('lists the groups with their workspace counts, those unused in the period included', async () => {
+    const all = await json<{ groups: Array<Record<string, unknown>> }>([
+      'workspaces',
+      'groups',
+      '--from',
+      '2025-03-03',
+    ]);
+    // astro_small: ws-1; astro_large: ws-2; geo_small: ws-3 and ws-4.
+    expect(all.groups.map((g) => [g.group, g.workspace_count, g.active_count])).toEqual([
+      ['astro_large', 1, 1],
+      ['astro_small', 1, 1],
+      ['geo_small', 2, 2],
+    ]);
+    expect(all.groups[2]?.energy_kwh).toBeCloseTo(9 * HOST_HOUR_KWH, 12);
+    // A later period without use: the groups are still listed, with zeros.
+    const later = await run(
+      ['workspaces', 'groups', '--from', '2025-03-03T06:00:00Z', '-o', 'json'],
+      {
+        dir,
+        now,
+      },
+    );
+    const { groups } = JSON.parse(later.stdout) as { groups: Array<Record<string, unknown>> };
+    expect(groups.map((g) => [g.group, g.workspace_count, g.active_count, g.energy_kwh])).toEqual([
+      ['astro_large', 1, 0, 0],
+      ['astro_small', 1, 0, 0],
+      ['geo_small', 2, 0, 0],
+    ]);
+  });
+
   it('calls a workspace gone two days after its last sample', async () => {
     const later = new Date('2025-03-06T00:00:00Z');
     const result = await run(['workspaces', '-o', 'json'], { dir, now: later });

@@ -3,7 +3,7 @@
  * the ledger knows, with its owner, project, machine and inventory tag, its state and this
  * month's energy and emissions.
  */
-import { LEDGER_OPTION, TZ_OPTION, type OptionSpec } from '../options.js';
+import { LEDGER_OPTION, PERIOD_OPTIONS, TZ_OPTION, type OptionSpec } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 /** The flags of `workspaces list` and `show`. */
@@ -17,6 +17,13 @@ export const WORKSPACES_OPTIONS: OptionSpec[] = [
     description: 'only workspaces in this state',
     choices: ['active', 'idle', 'gone'],
   },
+  LEDGER_OPTION,
+  TZ_OPTION,
+];
+
+/** The flags of `workspaces groups`. */
+export const WORKSPACES_GROUPS_OPTIONS: OptionSpec[] = [
+  ...PERIOD_OPTIONS,
   LEDGER_OPTION,
   TZ_OPTION,
 ];
@@ -51,6 +58,15 @@ export const workspacesCommand: CommandSpec = {
       ],
       examples: ['carbonctl workspaces show ws-042', 'carbonctl workspaces show ws-042 -o json'],
       load: () => import('./show.js'),
+    },
+    {
+      name: 'groups',
+      description:
+        'Groups ({project}_{machine}) with workspace counts, those with no use in the period included (Ada /groups)',
+      options: WORKSPACES_GROUPS_OPTIONS,
+      formats: ['table', 'json', 'csv', 'markdown'],
+      examples: ['carbonctl workspaces groups', 'carbonctl workspaces groups --last-month -o json'],
+      load: () => import('./groups.js'),
     },
   ],
 };
