@@ -122,6 +122,7 @@ _carbonctl() {
     "usage|--top") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "usage|--sort") COMPREPLY=($(compgen -W "co2 energy cost" -- "$cur")); return ;;
     "usage|--compare") COMPREPLY=($(compgen -W "previous year" -- "$cur")); return ;;
+    "usage|--shape") COMPREPLY=($(compgen -W "flat ada" -- "$cur")); return ;;
     "usage|--output"|"usage|-o") COMPREPLY=($(compgen -W "table json csv markdown" -- "$cur")); return ;;
     "usage|--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "history|--view") COMPREPLY=($(compgen -W "day month year" -- "$cur")); return ;;
@@ -468,7 +469,7 @@ _carbonctl() {
     "calculate") COMPREPLY=($(compgen -W "--busy-cpu-seconds --idle-cpu-seconds --memory-gib-hours --power-profile --busy-power-w --idle-power-w --pue --intensity --provider --region --zone --at --equivalencies --energy-only --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "equivalencies") COMPREPLY=($(compgen -W "--unit --count --all --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "track") COMPREPLY=($(compgen -W "--prometheus-url --cluster --all-clusters --source --from --to --last --dry-run --strict --allow-estimates --lock-wait --ledger --provider --region --zone --power-profile --busy-power-w --idle-power-w --pue --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
-    "usage") COMPREPLY=($(compgen -W "--by --from --to --last --last-month --this-month --ytd --years --date --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --top --sort --compare --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
+    "usage") COMPREPLY=($(compgen -W "--by --from --to --last --last-month --this-month --ytd --years --date --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --top --sort --compare --shape --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "history") COMPREPLY=($(compgen -W "--view --date --month --year --data --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "heatmap") COMPREPLY=($(compgen -W "--year --data --owner --project --machine --group --namespace --workload --host --cluster --tz --ledger --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;
     "report") COMPREPLY=($(compgen -W "summary export --output -o --quiet -q --verbose -v --no-color --config --help -h" -- "$cur")) ;;

@@ -118,6 +118,7 @@ complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l ledger -r -F -d 
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l top -r -F -d 'only the n largest rows (the totals still cover every row)'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l sort -r -a 'co2 energy cost' -d 'order rows by co2 (default), energy or cost, largest first'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l compare -r -a 'previous year' -d 'add the previous period (same number of months/weeks/days just before) or the same period a year earlier, with previous_* and change_percent per group'
+complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l shape -r -a 'flat ada' -d 'JSON rows: flat (default) or ada (per-workspace, with --by host)'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l output -s o -r -a 'table json csv markdown' -d 'output format'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l quiet -s q -d 'only errors on stderr'
 complete -c carbonctl -n '__fish_seen_subcommand_from usage' -l verbose -s v -d 'show HTTP requests and PromQL (secrets redacted); stack traces on errors'

@@ -33,6 +33,12 @@ describe('the shape checker', () => {
     expect(shapeMismatches({ m: { '*': { v: 1 } } }, { m: { k: { v: null } } })).toEqual([
       '$.m.k.v: expected number, got null',
     ]);
+    expect(shapeMismatches({ l: [{ v: 1 }] }, { l: [{ v: 2 }, { w: 3 }] })).toEqual([
+      '$.l[1].v: missing',
+    ]);
+    expect(shapeMismatches({ l: [{ v: 1 }] }, { l: [] })).toEqual([
+      '$.l: expected at least one element',
+    ]);
   });
 });
 
@@ -90,6 +96,15 @@ describe("Ada's shapes", () => {
     it('usage -o json', async () => {
       const data = await json(['usage', '--ledger', ledger], dir);
       expect(shapeMismatches(fixture('ada-usage-summary.json'), data)).toEqual([]);
+    });
+
+    it('usage --by host --owner u --shape ada -o json (per-workspace rows)', async () => {
+      const data = await json(
+        ['usage', '--ledger', ledger, '--by', 'host', '--owner', 'alice', '--shape', 'ada'],
+        dir,
+      );
+      // Every row has the shape of the fixture's example row.
+      expect(shapeMismatches(fixture('ada-workspace-usage.json'), data)).toEqual([]);
     });
   });
 });

@@ -225,3 +225,55 @@ describe('usage complete_count (Ada)', () => {
     }
   });
 });
+
+describe('usage --shape ada', () => {
+  it('gives Ada’s per-workspace rows with the busy/idle split recomputed per hour', async () => {
+    const result = await run(
+      [
+        'usage',
+        '--ledger',
+        ledgerPath,
+        '--by',
+        'host',
+        '--owner',
+        'alice',
+        '--shape',
+        'ada',
+        '-o',
+        'json',
+      ],
+      { dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const data = JSON.parse(result.stdout) as { rows: Array<Record<string, unknown>> };
+    // host-a: two hours of 3600 busy + 3600 idle s at 100 and 200 g/kWh. Busy 3600 × 12 W / 3.6e6
+    // = 0.012 kWh per hour, idle 0.001: 0.024 + 0.002 = 0.026 kWh; busy 0.012 × (100 + 200) = 3.6 g,
+    // idle 0.001 × 300 = 0.3 g.
+    expect(data.rows).toHaveLength(1);
+    const row = data.rows[0] as {
+      energy_kwh: { busy: number; idle: number; total: number };
+      carbon_gco2eq: { busy: number; idle: number; total: number };
+    };
+    expect(data.rows[0]).toMatchObject({
+      workspace_id: 'host-a',
+      hostname: 'host-a',
+      owner: 'alice',
+      cpu_usage: { busy_seconds: 7200, idle_seconds: 7200, total_seconds: 14400 },
+      status: 'tracked',
+    });
+    expect(row.energy_kwh.busy).toBeCloseTo(0.024, 12);
+    expect(row.energy_kwh.idle).toBeCloseTo(0.002, 12);
+    expect(row.energy_kwh.total).toBeCloseTo(0.026, 12);
+    expect(row.carbon_gco2eq.busy).toBeCloseTo(3.6, 10);
+    expect(row.carbon_gco2eq.idle).toBeCloseTo(0.3, 10);
+    expect(row.carbon_gco2eq.total).toBeCloseTo(3.9, 10);
+  });
+
+  it('needs --by host', async () => {
+    const result = await run(['usage', '--ledger', ledgerPath, '--shape', 'ada', '-o', 'json'], {
+      dir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--shape ada is the per-workspace shape: it needs --by host');
+  });
+});

@@ -22,6 +22,14 @@ function jsonType(value: unknown): string {
 export function shapeMismatches(expected: unknown, actual: unknown, path = '$'): string[] {
   if (jsonType(expected) !== jsonType(actual))
     return [`${path}: expected ${jsonType(expected)}, got ${jsonType(actual)}`];
+  if (jsonType(expected) === 'array') {
+    // An example list: every element of the output has the shape of the example's first one.
+    const example = (expected as unknown[])[0];
+    const items = actual as unknown[];
+    if (example === undefined) return [];
+    if (items.length === 0) return [`${path}: expected at least one element`];
+    return items.flatMap((item, index) => shapeMismatches(example, item, `${path}[${index}]`));
+  }
   if (jsonType(expected) !== 'object') return [];
   const wanted = expected as Record<string, unknown>;
   const got = actual as Record<string, unknown>;

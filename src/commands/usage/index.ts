@@ -40,6 +40,11 @@ export const USAGE_OPTIONS: OptionSpec[] = [
     choices: USAGE_SORTS,
   },
   COMPARE_OPTION,
+  {
+    flags: '--shape <shape>',
+    description: 'JSON rows: flat (default) or ada (per-workspace, with --by host)',
+    choices: ['flat', 'ada'],
+  },
 ];
 
 export const usageCommand: CommandSpec = {
@@ -54,6 +59,7 @@ export const usageCommand: CommandSpec = {
     'carbonctl usage --by workload --namespace shop --top 10 --sort energy',
     'carbonctl usage --by project --last-month --compare previous',
     'carbonctl usage --by tag --this-month',
+    'carbonctl usage --by host --owner aa123456 --shape ada -o json',
   ],
   load: () => import('./usage.js'),
 };

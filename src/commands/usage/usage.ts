@@ -10,6 +10,7 @@ import {
 import { topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
 import { formatOffsetIso, type TimeRange } from '../../core/periods.js';
 import { formatChangePercent } from '../../output/format.js';
+import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import type { Column } from '../../output/table.js';
 import type { AggregateRow, Ledger, LedgerFilter } from '../../store/types.js';
@@ -378,6 +379,26 @@ export async function execute(invocation: Invocation, context: Context): Promise
       `No usage in the ledger for ${data.period.from} → ${data.period.to} (${zone}) with this selection.`,
     );
   }
+  // Ada's per-workspace rows for scripts (-o json); tables and CSV keep the flat rows.
+  let jsonData: unknown = data;
+  if (invocation.opts.shape === 'ada') {
+    if (data.by !== 'host') {
+      throw new UsageError('--shape ada is the per-workspace shape: it needs --by host', {
+        hint: 'e.g. carbonctl usage --by host --owner aa123456 --shape ada -o json',
+      });
+    }
+    const { adaWorkspaceRows } = await import('./ada-shape.js');
+    const adaRows = adaWorkspaceRows(ledger, {
+      ...options.filter,
+      from: options.range.from,
+      to: options.range.to,
+    });
+    const order = new Map(data.rows.map((row, index) => [row.host, index]));
+    adaRows.sort(
+      (a, b) => (order.get(a.hostname) ?? Infinity) - (order.get(b.hostname) ?? Infinity),
+    );
+    jsonData = { ...data, rows: adaRows.filter((row) => order.has(row.hostname)) };
+  }
   const tableRows = (): Array<Record<string, string | number | null>> =>
     data.rows.map((row) => ({
       ...row,
@@ -385,7 +406,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
       ...(data.comparison === undefined ? {} : { change: changeCell(row) }),
     }));
   return {
-    data,
+    data: jsonData,
     csv: () => ({
       columns: [
         ...columns(data)
