@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const layerLibraries = {
   providers: ['undici'],
   store: ['better-sqlite3'],
-  config: ['conf', 'env-paths'],
+  config: ['conf', 'env-paths', 'csv-parse', 'csv-parse/*'],
   io: ['chalk', 'ora', '@inquirer/*'],
   output: ['cli-table3', 'csv-stringify', 'csv-stringify/*'],
 };

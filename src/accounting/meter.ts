@@ -14,6 +14,7 @@ import {
 } from '../core/methodology.js';
 import { HOUR_MS } from '../core/hours.js';
 import type { HourIntensity } from '../core/intensity.js';
+import { fillLabels, withinLife } from '../core/workspaces.js';
 import type { EntityHourUsage, UsageSource } from '../core/usage.js';
 import type { PrometheusClient } from '../providers/prometheus/client.js';
 import type { MatcherText } from '../providers/prometheus/promql.js';
@@ -183,11 +184,25 @@ export async function meterCluster(
   quality.windowHours = Math.max(0, (window.to.getTime() - window.from.getTime()) / HOUR_MS);
   if (quality.windowHours === 0) return quality;
   const { fetchNodeUsage, fetchPodUsage } = await import('../providers/prometheus/usage.js');
+  // Workspaces: the inventory fills missing owner/project/machine and bounds each one's life.
+  const inventoryPath = source === 'nodes' ? (cluster?.workspaces.inventory ?? null) : null;
+  const inventory =
+    inventoryPath === null
+      ? null
+      : (await import('../config/inventory.js')).readInventory(inventoryPath);
   const onHours = async (
-    hours: EntityHourUsage[],
+    fetched: EntityHourUsage[],
     chunkEnd: Date,
     chunkQuality: ChunkQuality,
   ): Promise<void> => {
+    const hours =
+      inventory === null
+        ? fetched
+        : fetched.flatMap((usage) => {
+            const entry = inventory.get(usage.entityId);
+            if (!withinLife(entry, usage.hourStart.getTime())) return [];
+            return [{ ...usage, labels: fillLabels(usage.labels, entry) }];
+          });
     quality.note(hours, chunkQuality);
     const priced = hours.map((usage) =>
       priceEntityHour(

@@ -88,6 +88,13 @@ export const COMMAND_CATALOG: ReadonlyArray<CommandEntry> = [
     spec: async () => (await import('./budget/index.js')).budgetCommand,
   },
   {
+    name: 'score',
+    description:
+      'Sustainability score (0-100) per cluster over seven dimensions, with the inputs and how to raise each; --min-score gates CI',
+    term: ' [options]',
+    spec: async () => (await import('./score/index.js')).scoreCommand,
+  },
+  {
     name: 'wait',
     description: 'Sleep until the cleanest forecast window for a job, then exit 0',
     term: ' [options]',
@@ -105,6 +112,12 @@ export const COMMAND_CATALOG: ReadonlyArray<CommandEntry> = [
     description: 'Inventory of the configured clusters: capacity, utilization, run rate, staleness',
     term: '',
     spec: async () => (await import('./clusters/index.js')).clustersCommand,
+  },
+  {
+    name: 'workspaces',
+    description: 'Workspaces (node_exporter hosts) with owner, tag, state and this month’s use',
+    term: '',
+    spec: async () => (await import('./workspaces/index.js')).workspacesCommand,
   },
   {
     name: 'doctor',

@@ -16,7 +16,9 @@ import { heatmapCommand } from './heatmap/index.js';
 import { historyCommand } from './history/index.js';
 import { recommendationsCommand } from './recommendations/index.js';
 import { reportCommand } from './report/index.js';
+import { scoreCommand } from './score/index.js';
 import { usageCommand } from './usage/index.js';
+import { workspacesCommand } from './workspaces/index.js';
 import type { CommandSpec } from './spec.js';
 
 export const COMMANDS: ReadonlyArray<CommandSpec> = [
@@ -31,9 +33,11 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   recommendationsCommand,
   exportCommand,
   budgetCommand,
+  scoreCommand,
   waitCommand,
   runCommand,
   clustersCommand,
+  workspacesCommand,
   doctorCommand,
   configCommand,
   initCommand,

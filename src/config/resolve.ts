@@ -259,6 +259,10 @@ function applyProfileDefaults(
       idleWattsPerCore: isSet('power.idleWattsPerCore')
         ? settings.power.idleWattsPerCore
         : profileValues.idleWattsPerCore,
+      // CCF's memory coefficient, so memory rightsizing shows its carbon (power.ts).
+      memoryWattsPerGiB: isSet('power.memoryWattsPerGiB')
+        ? settings.power.memoryWattsPerGiB
+        : profileValues.memoryWattsPerGiB,
     },
     pue: isSet('pue') ? settings.pue : (profileValues.defaultPue ?? settings.pue),
   };

@@ -217,6 +217,8 @@ export const settingsSchema = z.strictObject({
     [],
   ),
   budgets: withDefault(z.array(budgetSchema), []),
+  // Optional CSV owner,name,email: display names for show-back (usage tables, split reports).
+  people: nullableDefault(z.string().check(z.minLength(1))),
   recommendations: z._default(recommendationsSchema, () => recommendationsSchema.parse({})),
 });
 

@@ -115,6 +115,65 @@ export function countPodsAndWorkloads(
   return { pods: pods.size, namespaces: namespaces.size, workloads: workloads.size };
 }
 
+/** Kubeadapt's workload counts by kind, over a set of running pods (`namespace/pod` keys). */
+export interface WorkloadKindCounts {
+  deployments: number;
+  statefulsets: number;
+  daemonsets: number;
+  /** Distinct Jobs owning the pods (a CronJob's Jobs included). */
+  jobs: number;
+  cronjobs: number;
+}
+
+/** Counts the distinct workloads of each kind the pods roll up to, and the Jobs that own them. */
+export function countWorkloadKinds(
+  podKeys: Iterable<string>,
+  owners: OwnerReferences,
+): WorkloadKindCounts {
+  const byKind = new Map<string, Set<string>>();
+  const jobs = new Set<string>();
+  for (const pod of new Set(podKeys)) {
+    const slash = pod.indexOf('/');
+    const namespace = pod.slice(0, slash);
+    const direct = owners.pods.get(pod);
+    if (direct?.kind === 'Job') jobs.add(`${namespace}/${direct.name}`);
+    const { kind, name } = podWorkload(namespace, pod.slice(slash + 1), owners);
+    const names = byKind.get(kind) ?? new Set<string>();
+    names.add(`${namespace}/${name}`);
+    byKind.set(kind, names);
+  }
+  const count = (kind: string): number => byKind.get(kind)?.size ?? 0;
+  return {
+    deployments: count('Deployment'),
+    statefulsets: count('StatefulSet'),
+    daemonsets: count('DaemonSet'),
+    jobs: jobs.size,
+    cronjobs: count('CronJob'),
+  };
+}
+
+/**
+ * The cluster's Kubernetes version from `kubernetes_build_info` (`git_version`): the API
+ * server's when a series' job names it, else the most common among the components (kubelets),
+ * else the newest kubelet's from kube-state-metrics' `kube_node_info` (`kubelet_version`); null
+ * when neither metric exists. Ties go to the lexically greatest version, so the answer is stable.
+ */
+export function kubernetesVersion(
+  buildInfo: ReadonlyArray<{ gitVersion: string; job: string; count: number }>,
+  kubeletVersions: ReadonlyArray<{ version: string; count: number }>,
+): string | null {
+  const mostCommon = (entries: ReadonlyArray<{ version: string; count: number }>) =>
+    entries
+      .filter((entry) => entry.version !== '')
+      .sort((a, b) => b.count - a.count || (a.version < b.version ? 1 : -1))[0]?.version ?? null;
+  const apiServer = buildInfo.filter((entry) => /apiserver/i.test(entry.job));
+  return (
+    mostCommon(apiServer.map((entry) => ({ version: entry.gitVersion, count: entry.count }))) ??
+    mostCommon(buildInfo.map((entry) => ({ version: entry.gitVersion, count: entry.count }))) ??
+    mostCommon(kubeletVersions)
+  );
+}
+
 /** The hourly run rate of a cluster and its 730-hour month. */
 export interface RunRate {
   energyKwhPerHour: number;

@@ -112,7 +112,7 @@ export function powerModelFor(
       'the custom power profile needs both busyWattsPerCore and idleWattsPerCore',
     );
   }
-  const memoryWattsPerGiB = overrides.memoryWattsPerGiB ?? 0;
+  const memoryWattsPerGiB = overrides.memoryWattsPerGiB ?? base?.memoryWattsPerGiB ?? 0;
   assertNonNegativeFinite('busyWattsPerCore', busyWattsPerCore);
   assertNonNegativeFinite('idleWattsPerCore', idleWattsPerCore);
   assertNonNegativeFinite('memoryWattsPerGiB', memoryWattsPerGiB);

@@ -20,15 +20,26 @@ export const POWER_PROFILE_NAMES: readonly PowerProfileName[] = [
 export interface PowerProfile {
   busyWattsPerCore: number;
   idleWattsPerCore: number;
+  /** Watts per GiB of memory (working set) in use; 0 = memory not counted. */
+  memoryWattsPerGiB: number;
   defaultPue: number | null;
   source: string;
 }
+
+/**
+ * Memory power of the cloud profiles: Cloud Carbon Footprint's 0.392 W per GB (0.000392 kWh per
+ * GB-hour: the mean of Crucial's ≈3 W per 8 GB and Micron's DDR4 model; reference/methodology.md
+ * §2.1 "Other CCF coefficients", CCF-DOC Methodology.md). CCF applies it to the memory GB the clouds bill, which they
+ * quote in GiB, so carbonctl applies it per GiB of working set.
+ */
+export const CCF_MEMORY_WATTS_PER_GIB = 0.392;
 
 /** Built-in profiles, SPEC §2; coefficients and PUEs from reference/methodology.md §2.1 and §3. */
 export const POWER_PROFILES: Readonly<Record<Exclude<PowerProfileName, 'custom'>, PowerProfile>> = {
   ada: {
     busyWattsPerCore: 12,
     idleWattsPerCore: 1,
+    memoryWattsPerGiB: 0,
     defaultPue: null,
     source:
       'Ada Carbon Monitoring API default CPU power model (12 W per busy core, 1 W per idle core)',
@@ -36,6 +47,7 @@ export const POWER_PROFILES: Readonly<Record<Exclude<PowerProfileName, 'custom'>
   aws: {
     busyWattsPerCore: 3.5,
     idleWattsPerCore: 0.74,
+    memoryWattsPerGiB: CCF_MEMORY_WATTS_PER_GIB,
     defaultPue: 1.135,
     source:
       'Cloud Carbon Footprint AWS fallback MAX_WATTS_AVG 3.5 / MIN_WATTS_AVG 0.74 W per vCPU, PUE 1.135 ' +
@@ -44,6 +56,7 @@ export const POWER_PROFILES: Readonly<Record<Exclude<PowerProfileName, 'custom'>
   gcp: {
     busyWattsPerCore: 4.26,
     idleWattsPerCore: 0.71,
+    memoryWattsPerGiB: CCF_MEMORY_WATTS_PER_GIB,
     defaultPue: 1.1,
     source:
       'Cloud Carbon Footprint GCP median 4.26 / 0.71 W per vCPU as published in its methodology docs, PUE 1.1 ' +
@@ -52,6 +65,7 @@ export const POWER_PROFILES: Readonly<Record<Exclude<PowerProfileName, 'custom'>
   azure: {
     busyWattsPerCore: 3.76,
     idleWattsPerCore: 0.78,
+    memoryWattsPerGiB: CCF_MEMORY_WATTS_PER_GIB,
     defaultPue: 1.185,
     source:
       'Cloud Carbon Footprint Azure average 3.76 / 0.78 W per vCPU as published in its methodology docs, PUE 1.185 ' +

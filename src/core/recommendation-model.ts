@@ -82,6 +82,20 @@ export interface RecommendationConfig {
   run_hours_utc?: number[];
   /** Mean grid intensity of the hours it ran / would run in g/kWh (CARBON_AWARE_SHIFT). */
   intensity_g_per_kwh?: number;
+  /**
+   * Rightsizing (Kubeadapt's workload body): every container of the workload with its requests
+   * and limits per replica, so one apply covers the whole workload.
+   */
+  containers?: ContainerConfig[];
+}
+
+/** One container of a workload body: requests and limits (cores, bytes; null = not set). */
+export interface ContainerConfig {
+  name: string;
+  requests: { cpu: number | null; memory: number | null };
+  limits: { cpu: number | null; memory: number | null };
+  /** Resources the container has no limit for (flagged: a runaway container can take the node). */
+  without_limits?: Array<'cpu' | 'memory'>;
 }
 
 /** Estimated savings of applying a recommendation, per month (= hourly × 730). */

@@ -21,6 +21,7 @@
 import { HOURS_PER_MONTH } from './clusters.js';
 import { computeFootprint, type Activity, type MethodologyFactors } from './methodology.js';
 import type {
+  ContainerConfig,
   MetricsSnapshot,
   RecommendationConfig,
   RecommendationFinding,
@@ -167,6 +168,9 @@ export interface ContainerUsageStats {
   cpuRequestCores: number | null;
   /** Memory request per replica now, bytes; null when none is set. */
   memoryRequestBytes: number | null;
+  /** CPU and memory limits per replica now (`kube_pod_container_resource_limits`); null/absent = none. */
+  cpuLimitCores?: number | null;
+  memoryLimitBytes?: number | null;
   /** CPU usage (cores) per replica; percentiles are those of the busiest replica. */
   cpu: UsageDistribution | null;
   /** Memory working set (bytes) per replica; percentiles are those of the busiest replica. */
@@ -582,6 +586,101 @@ function containerTarget(
 // ---------------------------------------------------------------------------------------------
 // Builders
 
+/** A rightsizing rule's outcome for one container: its request now, the recommendation, the usage. */
+interface RequestChange {
+  current: number;
+  recommended: number;
+  usage: UsageDistribution;
+}
+
+/**
+ * The CPU request change of a container, or null when the rule does not fire: recommended =
+ * percentile × headroom; only well above it and freeing at least 50m over all replicas; never
+ * an increase.
+ */
+function cpuRightsizing(
+  context: EngineContext,
+  workload: WorkloadUsageStats,
+  container: ContainerUsageStats,
+): RequestChange | null {
+  const current = container.cpuRequestCores;
+  const usage = container.cpu;
+  if (current === null || current <= 0 || usage === null || workload.replicas <= 0) return null;
+  if (!RIGHTSIZABLE_KINDS.has(workload.workloadKind)) return null;
+  const recommended = recommendedCpuCores(usage.atPercentile, context.rules.headroom);
+  if (recommended >= current) return null; // never an increase
+  const freedCores = (current - recommended) * workload.replicas;
+  if (current < WELL_ABOVE_RATIO * recommended || freedCores < MIN_CPU_SAVING_CORES - 1e-9)
+    return null;
+  return { current, recommended, usage };
+}
+
+/** The memory request change of a container, or null (the same rules, 64Mi minimum freed). */
+function memoryRightsizing(
+  context: EngineContext,
+  workload: WorkloadUsageStats,
+  container: ContainerUsageStats,
+): RequestChange | null {
+  const current = container.memoryRequestBytes;
+  const usage = container.memory;
+  if (current === null || current <= 0 || usage === null || workload.replicas <= 0) return null;
+  if (!RIGHTSIZABLE_KINDS.has(workload.workloadKind)) return null;
+  const recommended = recommendedMemoryBytes(usage.atPercentile, context.rules.headroom);
+  if (recommended >= current) return null; // never an increase
+  const freedBytes = (current - recommended) * workload.replicas;
+  if (current < WELL_ABOVE_RATIO * recommended || freedBytes < MIN_MEMORY_SAVING_BYTES) return null;
+  return { current, recommended, usage };
+}
+
+/**
+ * Kubeadapt's workload body: every container of the workload as it is and as recommended, CPU
+ * and memory together. Requests follow the rightsizing rules (unchanged where they do not
+ * fire). Limits: a CPU limit is never below the recommended CPU request (raised to it if it
+ * was); a memory limit is at least the recommended memory request × headroom (raised, or set
+ * when there was none, so an OOM kill needs more than the headroom the request already has);
+ * no CPU limit is added where there was none (CPU is throttled, not killed), but containers
+ * without limits are flagged in `without_limits`.
+ */
+export function workloadBody(
+  context: EngineContext,
+  workload: WorkloadUsageStats,
+): { current: ContainerConfig[]; recommended: ContainerConfig[] } {
+  const current: ContainerConfig[] = [];
+  const recommended: ContainerConfig[] = [];
+  for (const container of workload.containers) {
+    const cpuLimit = container.cpuLimitCores ?? null;
+    const memoryLimit = container.memoryLimitBytes ?? null;
+    const without: Array<'cpu' | 'memory'> = [
+      ...(cpuLimit === null ? (['cpu'] as const) : []),
+      ...(memoryLimit === null ? (['memory'] as const) : []),
+    ];
+    current.push({
+      name: container.container,
+      requests: { cpu: container.cpuRequestCores, memory: container.memoryRequestBytes },
+      limits: { cpu: cpuLimit, memory: memoryLimit },
+      ...(without.length > 0 ? { without_limits: without } : {}),
+    });
+    const cpuRequest =
+      cpuRightsizing(context, workload, container)?.recommended ?? container.cpuRequestCores;
+    const memoryRequest =
+      memoryRightsizing(context, workload, container)?.recommended ?? container.memoryRequestBytes;
+    const memoryFloor =
+      memoryRequest === null
+        ? null
+        : Math.ceil((memoryRequest * context.rules.headroom) / MIB) * MIB;
+    recommended.push({
+      name: container.container,
+      requests: { cpu: cpuRequest, memory: memoryRequest },
+      limits: {
+        cpu: cpuLimit === null ? null : Math.max(cpuLimit, cpuRequest ?? 0),
+        memory: memoryFloor === null ? memoryLimit : Math.max(memoryLimit ?? 0, memoryFloor),
+      },
+      ...(without.length > 0 ? { without_limits: without } : {}),
+    });
+  }
+  return { current, recommended };
+}
+
 /** What differs between a CPU and a memory rightsizing finding. */
 interface RightsizingSpec {
   type: 'RIGHTSIZING_CPU' | 'RIGHTSIZING_MEMORY';
@@ -617,6 +716,7 @@ function rightsizingFinding(
       : `far above the ${percentile} ${spec.usageNoun} ${usageText}`;
   const target = containerTarget(context.cluster, workload, container.container);
   const label = spec.noun.charAt(0).toUpperCase() + spec.noun.slice(1);
+  const body = workloadBody(context, workload);
   const command = (value: number): string =>
     kubectlSetRequests(
       workload.namespace,
@@ -629,8 +729,8 @@ function rightsizingFinding(
   return finding(spec.type, target, {
     title: `Rightsize ${spec.noun} of ${workload.namespace}/${workload.workload}/${container.container}`,
     description: `${label} request ${format(current)} is ${comparison}; recommend ${format(recommended)}`,
-    current: spec.current,
-    recommended: spec.recommended,
+    current: { ...spec.current, containers: body.current },
+    recommended: { ...spec.recommended, containers: body.recommended },
     currentHourlyCost: hourlyCostOf(
       containerHourlyActivity(container, workload.replicas),
       context.meanIntensityGPerKwh,
@@ -665,15 +765,10 @@ export function buildCpuRightsizing(
   workload: WorkloadUsageStats,
   container: ContainerUsageStats,
 ): RecommendationFinding | null {
-  const current = container.cpuRequestCores;
-  const usage = container.cpu;
-  if (current === null || current <= 0 || usage === null || workload.replicas <= 0) return null;
-  if (!RIGHTSIZABLE_KINDS.has(workload.workloadKind)) return null;
-  const recommended = recommendedCpuCores(usage.atPercentile, context.rules.headroom);
-  if (recommended >= current) return null; // never an increase
+  const change = cpuRightsizing(context, workload, container);
+  if (change === null) return null;
+  const { current, recommended, usage } = change;
   const freedCores = (current - recommended) * workload.replicas;
-  if (current < WELL_ABOVE_RATIO * recommended || freedCores < MIN_CPU_SAVING_CORES - 1e-9)
-    return null;
   const savings = monthlySavings(
     { busySeconds: 0, idleSeconds: freedCores * HOUR_SECONDS, memoryGiBHours: 0 },
     context.meanIntensityGPerKwh,
@@ -705,14 +800,10 @@ export function buildMemoryRightsizing(
   workload: WorkloadUsageStats,
   container: ContainerUsageStats,
 ): RecommendationFinding | null {
-  const current = container.memoryRequestBytes;
-  const usage = container.memory;
-  if (current === null || current <= 0 || usage === null || workload.replicas <= 0) return null;
-  if (!RIGHTSIZABLE_KINDS.has(workload.workloadKind)) return null;
-  const recommended = recommendedMemoryBytes(usage.atPercentile, context.rules.headroom);
-  if (recommended >= current) return null; // never an increase
+  const change = memoryRightsizing(context, workload, container);
+  if (change === null) return null;
+  const { current, recommended, usage } = change;
   const freedBytes = (current - recommended) * workload.replicas;
-  if (current < WELL_ABOVE_RATIO * recommended || freedBytes < MIN_MEMORY_SAVING_BYTES) return null;
   const savings = monthlySavings(
     { busySeconds: 0, idleSeconds: 0, memoryGiBHours: freedBytes / BYTES_PER_GIB },
     context.meanIntensityGPerKwh,

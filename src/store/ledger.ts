@@ -56,6 +56,7 @@ import type {
   LedgerHourRow,
   LedgerLabels,
   LedgerSource,
+  EntitySpan,
   OpenLedgerOptions,
   ProvenanceRow,
   TrackLockHolder,
@@ -1196,6 +1197,39 @@ class SqliteLedger implements Ledger {
       }) as { first_hour: number | null; last_hour: number | null };
       if (row.first_hour === null || row.last_hour === null) return null;
       return { from: new Date(row.first_hour * 1000), to: new Date((row.last_hour + 3600) * 1000) };
+    });
+  }
+
+  entitySpans(source?: LedgerSource): EntitySpan[] {
+    return this.guard(() => {
+      // Per-entity min/max are primary-key seeks, as in trackedRange.
+      const rows = this.statement(
+        `SELECT e.cluster AS cluster, e.source AS source, e.entity_key AS entity_key,
+                (SELECT min(hour) FROM entity_hours WHERE entity_id = e.id) AS first_hour,
+                (SELECT max(hour) FROM entity_hours WHERE entity_id = e.id) AS last_hour
+         FROM entities e
+         WHERE (@source IS NULL OR e.source = @source)
+         ORDER BY e.cluster, e.source, e.entity_key`,
+      ).all({ source: source ?? null }) as Array<{
+        cluster: string;
+        source: LedgerSource;
+        entity_key: string;
+        first_hour: number | null;
+        last_hour: number | null;
+      }>;
+      return rows.flatMap((row) =>
+        row.first_hour === null || row.last_hour === null
+          ? []
+          : [
+              {
+                cluster: row.cluster,
+                source: row.source,
+                entityId: row.entity_key,
+                from: new Date(row.first_hour * 1000),
+                to: new Date((row.last_hour + 3600) * 1000),
+              },
+            ],
+      );
     });
   }
 

@@ -21,6 +21,15 @@ export interface LedgerLabels {
   pod?: string;
 }
 
+/** The hours an entity has rows for: first hour start, last hour end. */
+export interface EntitySpan {
+  cluster: string;
+  source: LedgerSource;
+  entityId: string;
+  from: Date;
+  to: Date;
+}
+
 /** One accounted entity for one UTC hour: activity data, the factors used and the results. */
 export interface LedgerHourRow {
   cluster: string;
@@ -264,6 +273,8 @@ export interface Ledger {
   groupBound(groupBy: GroupDimension): number;
   /** First hour start and last hour end with rows, optionally for one cluster/source; null when empty. */
   trackedRange(cluster?: string, source?: LedgerSource): { from: Date; to: Date } | null;
+  /** Each entity's first hour start and last hour end (`workspaces`), optionally of one source. */
+  entitySpans(source?: LedgerSource): EntitySpan[];
   /** Runs `PRAGMA quick_check` (or `integrity_check` for `full`) over the whole file; throws when damaged. */
   checkIntegrity(depth: IntegrityCheckDepth): void;
   /** Recommendations with their lifecycle, and the savings ledger (SPEC §8). */

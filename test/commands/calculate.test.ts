@@ -10,6 +10,33 @@ const json = async (args: string[], env: Record<string, string> = {}): Promise<a
 };
 
 describe('calculate', () => {
+  it('counts memory at CCF’s 0.392 W per GB with a cloud profile, and not with ada', async () => {
+    const aws = await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '0',
+      '--memory-gib-hours',
+      '10',
+      '--power-profile',
+      'aws',
+      '--intensity',
+      '100',
+    ]);
+    // 10 GiB-h × 0.392 W = 3.92 Wh = 0.00392 kWh × PUE 1.135 = 0.0044492 kWh; × 100 g/kWh.
+    expect(aws.electricity_kwh.memory).toBeCloseTo(0.0044492, 12);
+    expect(aws.carbon_gco2eq.memory).toBeCloseTo(0.44492, 10);
+    const ada = await json([
+      'calculate',
+      '--busy-cpu-seconds',
+      '0',
+      '--memory-gib-hours',
+      '10',
+      '--intensity',
+      '100',
+    ]);
+    expect(ada.electricity_kwh.memory).toBe(0);
+  });
+
   it('gives the SPEC §2 conformance example: 1000 busy + 5000 idle s at 185 g/kWh', async () => {
     const data = await json([
       'calculate',

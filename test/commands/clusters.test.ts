@@ -59,7 +59,13 @@ describe('clusters without a real Prometheus', () => {
           last_sample_at: null,
           evaluated_at: null,
         }),
-        capacity: { cpu_cores: null, memory_bytes: null, pods: null },
+        capacity: {
+          cpu_cores: null,
+          memory_bytes: null,
+          cpu: { total_cores: null, allocatable_cores: null },
+          memory: { total_bytes: null, allocatable_bytes: null },
+          pods: { allocatable: null },
+        },
         carbon: expect.objectContaining({ hourly_co2e_g: null }),
       }),
     ]);

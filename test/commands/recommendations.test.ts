@@ -93,7 +93,7 @@ function json(stdout: string): Record<string, unknown> {
 describe('recommendations list', () => {
   beforeEach(() => generate(findings()));
 
-  it('prints the Kubeadapt-like JSON, money as 4-decimal strings with the currency', async () => {
+  it('prints the Kubeadapt-like JSON, money as {amount, currency} with 4-decimal amounts', async () => {
     const result = await carbonctl(['recommendations', '-o', 'json', '--type', 'RIGHTSIZING_CPU']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
@@ -108,11 +108,14 @@ describe('recommendations list', () => {
             recommendation_type: 'RIGHTSIZING_CPU',
             resource_type: 'Deployment',
             resource_name: 'web',
+            resource_uid: null,
             namespace: 'shop',
             container: 'app',
-            cluster: 'prod',
+            cluster: { id: 'prod', name: 'prod' },
             title: 'RIGHTSIZING_CPU of shop/web/app',
             description: 'CPU request 2000m is 4.8× the p95 usage 420m; recommend 500m',
+            // p95 0.42 cores of a 2-core request = 21 %.
+            cause: 'p95 CPU 420m vs request 2000m (21.0 % of the request)',
             risk_level: 'low',
             priority: 'medium',
             status: 'active',
@@ -123,14 +126,35 @@ describe('recommendations list', () => {
             applied_at: null,
             ignored_reason: null,
           },
-          current: { config: { cpu_request_cores: 2, replicas: 2 }, hourly_cost: '0.1264 USD' },
+          current: {
+            config: { cpu_request_cores: 2, replicas: 2 },
+            hourly_cost: { amount: '0.1264', currency: 'USD' },
+          },
           recommended: { config: { cpu_request_cores: 0.5, replicas: 2 } },
-          applied: { config: null },
+          // Kubeadapt: an empty config while nothing is applied.
+          applied: { config: {} },
           savings: {
-            estimated_hourly: '0.0474 USD',
-            estimated_monthly_cost: '34.6140 USD',
+            estimated_hourly: { amount: '0.0474', currency: 'USD' },
+            estimated_monthly_cost: { amount: '34.6140', currency: 'USD' },
             estimated_monthly_co2e_g: 219,
             estimated_monthly_kwh: 1.095,
+          },
+          metrics_snapshot: {
+            window: {
+              start_at: '2026-11-07T12:00:00.000Z',
+              end_at: '2026-11-21T12:00:00.000Z',
+              samples: 4032,
+            },
+            cpu: {
+              request_cores: 2,
+              used_cores_p50: 0.3,
+              used_cores_p95: 0.42,
+              utilization_percent_p95: 21,
+            },
+            memory: null,
+            replicas: { desired_avg: 2, running_avg: 2 },
+            restarts_total: 0,
+            oom_kills_total: 0,
           },
         },
       ],
@@ -152,6 +176,21 @@ describe('recommendations list', () => {
     expect(await ids(['--risk', 'medium'])).toEqual([['3f9d77ee'], 1]);
     expect(await ids(['--namespace', 'db'])).toEqual([['3f9d77ee'], 1]);
     expect(await ids(['--cluster', 'lab'])).toEqual([['a71e0042'], 1]);
+    // Kubeadapt's filters: workload by name or namespace/name (or host), resource type.
+    expect(await ids(['--workload', 'web'])).toEqual([['3f9c01ab'], 1]);
+    expect(await ids(['--workload', 'db/pg'])).toEqual([['3f9d77ee'], 1]);
+    expect(await ids(['--workload', 'ws-7'])).toEqual([['a71e0042'], 1]);
+    expect(await ids(['--resource-type', 'Host'])).toEqual([['a71e0042'], 1]);
+    expect(await ids(['--resource-type', 'Deployment', '--limit', '1'])).toEqual([['3f9c01ab'], 2]);
+    // History (GreenKube): generated 2026-11-21T12:00, so seen in a window from that day, not after it.
+    expect(await ids(['--from', '2026-11-21', '--to', '2026-11-21'])).toEqual([
+      ['3f9c01ab', '3f9d77ee', 'a71e0042'],
+      3,
+    ]);
+    expect(await ids(['--from', '2026-11-22'])).toEqual([[], 0]);
+    // A date-only --to is the end of that day: 2026-11-20 ends before the generation.
+    expect(await ids(['--to', '2026-11-20'])).toEqual([[], 0]);
+    expect(await ids(['--to', '2026-11-21'])).toEqual([['3f9c01ab', '3f9d77ee', 'a71e0042'], 3]);
     // 0.1kg = 100 g: 219 and 150 qualify, 90 does not.
     expect(await ids(['--min-savings-co2e', '0.1kg'])).toEqual([['3f9c01ab', '3f9d77ee'], 2]);
     expect(await ids(['--min-savings-cost', '30'])).toEqual([['3f9c01ab', 'a71e0042'], 2]);

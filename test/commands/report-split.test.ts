@@ -89,7 +89,7 @@ describe('report export --split-by', () => {
   it('needs {group} in --out, and {group} needs --split-by', async () => {
     const missing = await split(['--split-by', 'owner', '--out', join(dir, 'x.csv')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--out needs a path with {group} in it');
+    expect(missing.stderr).toContain('--out needs a path with {group} (or {owner}) in it');
     const stdout = await split(['--split-by', 'owner', '--out', '-']);
     expect(stdout.code).toBe(2);
     const stray = await split(['--out', join(dir, '{group}.csv')]);
@@ -106,5 +106,48 @@ describe('fileNamePart', () => {
     expect(fileNamePart('a/b', hash)).toBe('a_b-h3hhhhhh');
     expect(fileNamePart('..', hash)).toBe('_-h2hhhhhh');
     expect(fileNamePart('', hash)).toBe('_-h0hhhhhh');
+  });
+});
+
+describe('show-back per owner with a people file', () => {
+  it('names the files by {owner} and gives each owner’s name and address for mailing', async () => {
+    const people = join(dir, 'people.csv');
+    writeFileSync(people, 'owner,name,email\nalice,Alice Liddell,alice@example.org\nbob,Bob,\n');
+    mkdirSync(join(dir, 'config'), { recursive: true });
+    writeFileSync(join(dir, 'config', 'config.json'), JSON.stringify({ people }));
+    try {
+      const out = join(dir, 'mail', 'carbon-{owner}-{period}.csv');
+      const result = await split(['--split-by', 'owner', '--out', out, '-o', 'json']);
+      expect(result.code, result.stderr).toBe(0);
+      const data = JSON.parse(result.stdout) as ReportSplitData;
+      const alice = data.files.find((file) => file.group === 'alice')!;
+      expect(alice.path).toBe(join(dir, 'mail', 'carbon-alice-2026-11.csv'));
+      expect(alice).toMatchObject({ name: 'Alice Liddell', email: 'alice@example.org' });
+      expect(data.files.find((file) => file.group === 'bob')).toMatchObject({
+        name: 'Bob',
+        email: null,
+      });
+      // An owner missing from the people file keeps the id only.
+      expect(data.files.find((file) => file.group === '../<evil>')).toMatchObject({
+        name: null,
+        email: null,
+      });
+      // usage --by owner shows the display name beside the id.
+      const usage = await run(
+        ['usage', '--ledger', ledger, ...NOVEMBER, '--by', 'owner', '-o', 'json'],
+        { dir },
+      );
+      const rows = (JSON.parse(usage.stdout) as { rows: Array<Record<string, unknown>> }).rows;
+      expect(rows.find((row) => row.owner === 'alice')).toMatchObject({
+        name: 'Alice Liddell',
+        email: 'alice@example.org',
+      });
+      const table = await run(['usage', '--ledger', ledger, ...NOVEMBER, '--by', 'owner'], {
+        dir,
+      });
+      expect(table.stdout).toMatch(/alice\s+Alice Liddell/);
+    } finally {
+      removeDir(join(dir, 'config'));
+    }
   });
 });

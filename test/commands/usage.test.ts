@@ -41,7 +41,8 @@ describe('usage', () => {
     // 0.026 + 0.036 + 0.0065 kWh; 3.9 + 3.6 + 0.65 g.
     expect(data.total_energy_kwh).toBeCloseTo(0.0685, 12);
     expect(data.total_carbon_gco2eq).toBeCloseTo(8.15, 10);
-    expect(Object.keys(data.carbon_equivalencies)).toHaveLength(3);
+    expect(Object.keys(data.carbon_equivalencies.top_equivalencies)).toHaveLength(3);
+    expect(data.carbon_equivalencies.total_gco2eq).toBe(data.total_carbon_gco2eq);
     expect(data.rows.map((row) => row.owner)).toEqual(['alice', 'bob', null]);
     const alice = data.rows[0]!;
     expect(Object.keys(alice)).toEqual([
@@ -178,5 +179,101 @@ describe('usage', () => {
     const result = await run(['usage', '--ledger', ledgerPath, '--from', '2026-13-01'], { dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--from 2026-13-01 is not a date/);
+  });
+});
+
+describe('usage complete_count (Ada)', () => {
+  it('counts the entities none of whose hours is estimated', async () => {
+    const own = tempDir();
+    const path = join(own, 'ledger.db');
+    const labels = { owner: 'alice', project: 'astro', machine: 'small' };
+    writeLedger(path, [
+      hourRow({
+        entityId: 'host-a',
+        hour: '2026-11-02T10:00:00Z',
+        busySeconds: 3600,
+        idleSeconds: 0,
+        intensity: 100,
+        labels: { ...labels, host: 'host-a' },
+      }),
+      hourRow({
+        entityId: 'host-b',
+        hour: '2026-11-02T10:00:00Z',
+        busySeconds: 3600,
+        idleSeconds: 0,
+        intensity: 100,
+        labels: { ...labels, host: 'host-b' },
+      }),
+      // host-b's second hour was priced at a forecast intensity: estimated.
+      hourRow({
+        entityId: 'host-b',
+        hour: '2026-11-02T11:00:00Z',
+        busySeconds: 3600,
+        idleSeconds: 0,
+        intensity: 100,
+        kind: 'forecast',
+        labels: { ...labels, host: 'host-b' },
+      }),
+    ]);
+    try {
+      const result = await run(['usage', '--ledger', path, '-o', 'json'], { dir: own });
+      const data = JSON.parse(result.stdout) as UsageData;
+      expect(data.workspace_count).toBe(2);
+      expect(data.complete_count).toBe(1);
+    } finally {
+      removeDir(own);
+    }
+  });
+});
+
+describe('usage --shape ada', () => {
+  it('gives Ada’s per-workspace rows with the busy/idle split recomputed per hour', async () => {
+    const result = await run(
+      [
+        'usage',
+        '--ledger',
+        ledgerPath,
+        '--by',
+        'host',
+        '--owner',
+        'alice',
+        '--shape',
+        'ada',
+        '-o',
+        'json',
+      ],
+      { dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const data = JSON.parse(result.stdout) as { rows: Array<Record<string, unknown>> };
+    // host-a: two hours of 3600 busy + 3600 idle s at 100 and 200 g/kWh. Busy 3600 × 12 W / 3.6e6
+    // = 0.012 kWh per hour, idle 0.001: 0.024 + 0.002 = 0.026 kWh; busy 0.012 × (100 + 200) = 3.6 g,
+    // idle 0.001 × 300 = 0.3 g.
+    expect(data.rows).toHaveLength(1);
+    const row = data.rows[0] as {
+      energy_kwh: { busy: number; idle: number; total: number };
+      carbon_gco2eq: { busy: number; idle: number; total: number };
+    };
+    expect(data.rows[0]).toMatchObject({
+      workspace_id: 'host-a',
+      hostname: 'host-a',
+      owner: 'alice',
+      cpu_usage: { busy_seconds: 7200, idle_seconds: 7200, total_seconds: 14400 },
+      status: 'tracked',
+    });
+    expect(row.energy_kwh.busy).toBeCloseTo(0.024, 12);
+    expect(row.energy_kwh.idle).toBeCloseTo(0.002, 12);
+    expect(row.energy_kwh.total).toBeCloseTo(0.026, 12);
+    expect(row.carbon_gco2eq.busy).toBeCloseTo(3.6, 10);
+    expect(row.carbon_gco2eq.idle).toBeCloseTo(0.3, 10);
+    expect(row.carbon_gco2eq.total).toBeCloseTo(3.9, 10);
+  });
+
+  it('needs --by host', async () => {
+    const result = await run(['usage', '--ledger', ledgerPath, '--shape', 'ada', '-o', 'json'], {
+      dir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--shape ada is the per-workspace shape: it needs --by host');
   });
 });

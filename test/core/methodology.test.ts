@@ -217,8 +217,11 @@ describe('powerModelFor and effectivePue', () => {
       profile: 'aws',
       busyWattsPerCore: 3.5,
       idleWattsPerCore: 0.74,
-      memoryWattsPerGiB: 0,
+      // CCF's 0.392 W per GB of memory (reference/methodology.md §2.2)
+      memoryWattsPerGiB: 0.392,
     });
+    expect(powerModelFor('ada').memoryWattsPerGiB).toBe(0);
+    expect(powerModelFor('gcp', { memoryWattsPerGiB: 0 }).memoryWattsPerGiB).toBe(0);
     expect(powerModelFor('ada', { busyWattsPerCore: 15 })).toMatchObject({
       busyWattsPerCore: 15,
       idleWattsPerCore: 1,

@@ -11,8 +11,12 @@ describe('POWER_PROFILES', () => {
     expect(POWER_PROFILES.aws).toMatchObject({
       busyWattsPerCore: 3.5,
       idleWattsPerCore: 0.74,
+      memoryWattsPerGiB: 0.392,
       defaultPue: 1.135,
     });
+    expect(POWER_PROFILES.ada.memoryWattsPerGiB).toBe(0);
+    expect(POWER_PROFILES.gcp.memoryWattsPerGiB).toBe(0.392);
+    expect(POWER_PROFILES.azure.memoryWattsPerGiB).toBe(0.392);
     expect(POWER_PROFILES.gcp).toMatchObject({
       busyWattsPerCore: 4.26,
       idleWattsPerCore: 0.71,

@@ -9,6 +9,7 @@ import {
   buildIdleWorkload,
   buildIdleWorkspace,
   buildMemoryRightsizing,
+  workloadBody,
   DEFAULT_RECOMMENDATION_RULES,
   fnv1a64Hex,
   formatHourRanges,
@@ -191,8 +192,32 @@ describe('RIGHTSIZING_CPU', () => {
     expect(f.id).toBe(recommendationId('RIGHTSIZING_CPU', target));
     expect(f.description).toBe('CPU request 2000m is 4.8× the p95 usage 420m; recommend 504m');
     expect(f.title).toBe('Rightsize CPU of shop/web/app');
-    expect(f.current).toEqual({ cpu_request_cores: 2, replicas: 2 });
-    expect(f.recommended).toEqual({ cpu_request_cores: 0.504, replicas: 2 });
+    expect(f.current).toEqual({
+      cpu_request_cores: 2,
+      replicas: 2,
+      containers: [
+        {
+          name: 'app',
+          requests: { cpu: 2, memory: null },
+          limits: { cpu: null, memory: null },
+          without_limits: ['cpu', 'memory'],
+        },
+      ],
+    });
+    // No limits before, none added for CPU (throttled, not killed), and no memory request to
+    // size a memory limit from: flagged as without limits.
+    expect(f.recommended).toEqual({
+      cpu_request_cores: 0.504,
+      replicas: 2,
+      containers: [
+        {
+          name: 'app',
+          requests: { cpu: 0.504, memory: null },
+          limits: { cpu: null, memory: null },
+          without_limits: ['cpu', 'memory'],
+        },
+      ],
+    });
     // Δ = (2 − 0.504) × 2 replicas = 2.992 cores of idle reservation fewer each hour:
     // energy = 2.992 × 3600 s × 1 W / 3.6e6 = 0.002992 kWh/h → × 730 = 2.18416 kWh/month;
     // CO2e = 0.002992 × 200 g/kWh × 730 = 436.832 g/month;
@@ -333,6 +358,65 @@ describe('RIGHTSIZING_CPU', () => {
   });
 });
 
+describe('workload bodies with limits', () => {
+  it('keeps CPU limits at or above the recommended request and raises memory limits to request × headroom', () => {
+    const context = engineContext();
+    const body = workloadBody(
+      context,
+      workload({
+        containers: [
+          // Rightsized to 504m / 360Mi; its 400Mi memory limit is raised to 432Mi, 300m CPU
+          // limit (below the new 504m request) raised to 504m.
+          container({
+            memoryRequestBytes: GIB,
+            memory: distribution({
+              p50: 300 * MIB,
+              p95: 300 * MIB,
+              p99: 300 * MIB,
+              max: 300 * MIB,
+              atPercentile: 300 * MIB,
+            }),
+            cpuLimitCores: 0.3,
+            memoryLimitBytes: 400 * MIB,
+          }),
+          // Sized right (0.09 of 0.1): unchanged requests; a 1Gi limit stays.
+          container({
+            container: 'sidecar',
+            cpuRequestCores: 0.1,
+            cpu: distribution({ p50: 0.09, p95: 0.09, p99: 0.09, max: 0.09, atPercentile: 0.09 }),
+            memoryRequestBytes: 64 * MIB,
+            memory: distribution({
+              p50: 60 * MIB,
+              p95: 60 * MIB,
+              p99: 60 * MIB,
+              max: 60 * MIB,
+              atPercentile: 60 * MIB,
+            }),
+            cpuLimitCores: 0.5,
+            memoryLimitBytes: GIB,
+          }),
+        ],
+      }),
+    );
+    expect(body.recommended).toEqual([
+      {
+        name: 'app',
+        requests: { cpu: 0.504, memory: 360 * MIB },
+        limits: { cpu: 0.504, memory: 432 * MIB },
+      },
+      {
+        name: 'sidecar',
+        requests: { cpu: 0.1, memory: 64 * MIB },
+        limits: { cpu: 0.5, memory: GIB },
+      },
+    ]);
+    expect(body.current.map((c) => c.limits)).toEqual([
+      { cpu: 0.3, memory: 400 * MIB },
+      { cpu: 0.5, memory: GIB },
+    ]);
+  });
+});
+
 describe('RIGHTSIZING_MEMORY', () => {
   const memoryContainer = (overrides: Partial<ContainerUsageStats> = {}): ContainerUsageStats =>
     container({
@@ -348,11 +432,28 @@ describe('RIGHTSIZING_MEMORY', () => {
     });
 
   it('recommends p99 × 1.2, with savings by hand', () => {
-    const f = buildMemoryRightsizing(engineContext(), workload(), memoryContainer())!;
+    const f = buildMemoryRightsizing(
+      engineContext(),
+      workload({ containers: [memoryContainer()] }),
+      memoryContainer(),
+    )!;
     expect(f.description).toBe(
       'Memory request 1Gi is 3.4× the p99 working set 300Mi; recommend 360Mi',
     );
-    expect(f.recommended).toEqual({ memory_request_bytes: 360 * MIB, replicas: 2 });
+    // The body has the container's CPU rightsizing too (2 cores → 504m), and a memory limit of
+    // ⌈360Mi × 1.2⌉ = 432Mi where there was none.
+    expect(f.recommended).toEqual({
+      memory_request_bytes: 360 * MIB,
+      replicas: 2,
+      containers: [
+        {
+          name: 'app',
+          requests: { cpu: 0.504, memory: 360 * MIB },
+          limits: { cpu: null, memory: 432 * MIB },
+          without_limits: ['cpu', 'memory'],
+        },
+      ],
+    });
     // Δ = (1024 − 360) Mi × 2 = 1328 Mi = 1.296875 GiB-h per hour; memory draws 0 W by default.
     // Cost = 1.296875 × 0.004237 = 0.005494859375 /h → × 730 = 4.01124734375 /month → low.
     expect(f.savings.monthlyCo2eGrams).toBe(0);

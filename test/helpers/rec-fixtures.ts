@@ -12,7 +12,9 @@
  * Kubernetes (namespaces shop, etl, ci):
  * - `shop/web` Deployment, 2 replicas, container `app`: CPU request 2 cores; usage per 5-minute
  *   block 0.30 cores (21 of every 24 blocks), 0.42 (2 of 24) and 0.60 (1 of 24), so over the week's
- *   2016 points p50 = 0.30, p95 = 0.42, p99 = max = 0.60; memory request 1Gi, working set 300Mi.
+ *   2016 points p50 = 0.30, p95 = 0.42, p99 = max = 0.60; memory request 1Gi, working set 300Mi;
+ *   limits CPU 1 core, memory 400Mi. A sidecar `proxy` in the same pods: CPU 0.07 of 100m
+ *   (limit 200m), memory 50Mi of 64Mi (limit 128Mi) — sized right, so no finding of its own.
  *   One pod also has the pod-level cgroup (`container=""`) and pause (`container="POD"`) series,
  *   which must be ignored (so do the CI pods below, where the per-pod hourly sums would double).
  * - `shop/api` Deployment, correctly sized: CPU 0.40 of 500m, memory 400Mi of 512Mi.
@@ -81,6 +83,17 @@ interface PodSpec {
   oomKilledFrom?: number;
   /** Emit the pod cgroup and pause-container series too. */
   withPodCgroup?: boolean;
+  /** Limits of the main container (`kube_pod_container_resource_limits`). */
+  limits?: { cpuCores: number; memoryBytes: number };
+  /** A second container in the same pod, constant usage. */
+  sidecar?: {
+    container: string;
+    cpuCores: number;
+    memoryBytes: number;
+    cpuRequestCores: number;
+    memoryRequestBytes: number;
+    limits: { cpuCores: number; memoryBytes: number };
+  };
 }
 
 interface ParentSpec {
@@ -144,6 +157,15 @@ export function recScenario(): { pods: PodSpec[]; parents: ParentSpec[]; hosts: 
     cpuRequestCores: 2,
     memoryRequestBytes: GIB,
     withPodCgroup: true,
+    limits: { cpuCores: 1, memoryBytes: 400 * MIB },
+    sidecar: {
+      container: 'proxy',
+      cpuCores: 0.07,
+      memoryBytes: 50 * MIB,
+      cpuRequestCores: 0.1,
+      memoryRequestBytes: 64 * MIB,
+      limits: { cpuCores: 0.2, memoryBytes: 128 * MIB },
+    },
   });
   deployment('shop', 'api', 1, {
     cpuCentis: () => perMinute(0.4),
@@ -305,6 +327,15 @@ export function writeRecFixtureFile(path: string): number {
         if (time > pod.first) counter += pod.cpuCentis(time);
         out.sample(series, centi(counter), time);
       }
+      if (pod.sidecar !== undefined) {
+        const side = pod.sidecar;
+        const sideSeries = `container_cpu_usage_seconds_total{${labelText(cadvisor(pod, { container: side.container, cpu: 'total', id: `/kubepods/pod${pod.uid}/${side.container}` }))}}`;
+        let sideCounter = 5_000_000;
+        for (const time of times(pod.first, pod.last, STEP)) {
+          if (time > pod.first) sideCounter += perMinute(side.cpuCores);
+          out.sample(sideSeries, centi(sideCounter), time);
+        }
+      }
       if (pod.withPodCgroup === true) {
         // Pod cgroup (all containers + overhead) and pause container: counting them would inflate usage.
         for (const [container, perMinuteExtra] of [
@@ -325,6 +356,12 @@ export function writeRecFixtureFile(path: string): number {
       const series = `container_memory_working_set_bytes{${labelText(cadvisor(pod, { container: pod.container, id: `/kubepods/pod${pod.uid}/${pod.container}` }))}}`;
       for (const time of times(pod.first, pod.last, STEP))
         out.sample(series, String(pod.memoryBytes), time);
+      if (pod.sidecar !== undefined) {
+        const side = pod.sidecar;
+        const sideSeries = `container_memory_working_set_bytes{${labelText(cadvisor(pod, { container: side.container, id: `/kubepods/pod${pod.uid}/${side.container}` }))}}`;
+        for (const time of times(pod.first, pod.last, STEP))
+          out.sample(sideSeries, String(side.memoryBytes), time);
+      }
       if (pod.withPodCgroup === true) {
         const podSeries = `container_memory_working_set_bytes{${labelText(cadvisor(pod, { container: '', id: `/kubepods/pod${pod.uid}` }))}}`;
         for (const time of times(pod.first, pod.last, STEP))
@@ -349,12 +386,45 @@ export function writeRecFixtureFile(path: string): number {
         for (const time of times(pod.first, pod.last, KSM_STEP))
           out.sample(series, String(value), time);
       }
+      if (pod.sidecar !== undefined) {
+        for (const [resource, unit, value] of [
+          ['cpu', 'core', pod.sidecar.cpuRequestCores],
+          ['memory', 'byte', pod.sidecar.memoryRequestBytes],
+        ] as const) {
+          const series = `kube_pod_container_resource_requests{${labelText(ksm(pod, { container: pod.sidecar.container, node: 'node-a', resource, unit }))}}`;
+          for (const time of times(pod.first, pod.last, KSM_STEP))
+            out.sample(series, String(value), time);
+        }
+      }
+    }
+    family('kube_pod_container_resource_limits', 'gauge');
+    for (const pod of pods) {
+      const containers = [
+        ...(pod.limits === undefined ? [] : [{ name: pod.container, limits: pod.limits }]),
+        ...(pod.sidecar === undefined
+          ? []
+          : [{ name: pod.sidecar.container, limits: pod.sidecar.limits }]),
+      ];
+      for (const { name, limits } of containers) {
+        for (const [resource, unit, value] of [
+          ['cpu', 'core', limits.cpuCores],
+          ['memory', 'byte', limits.memoryBytes],
+        ] as const) {
+          const series = `kube_pod_container_resource_limits{${labelText(ksm(pod, { container: name, node: 'node-a', resource, unit }))}}`;
+          for (const time of times(pod.first, pod.last, KSM_STEP))
+            out.sample(series, String(value), time);
+        }
+      }
     }
     family('kube_pod_container_status_restarts', 'counter');
     for (const pod of pods) {
       const series = `kube_pod_container_status_restarts_total{${labelText(ksm(pod, { container: pod.container }))}}`;
       for (const time of times(pod.first, pod.last, KSM_STEP))
         out.sample(series, String(pod.restartsAt?.(time) ?? 0), time);
+      if (pod.sidecar !== undefined) {
+        const sideSeries = `kube_pod_container_status_restarts_total{${labelText(ksm(pod, { container: pod.sidecar.container }))}}`;
+        for (const time of times(pod.first, pod.last, KSM_STEP)) out.sample(sideSeries, '0', time);
+      }
     }
     family('kube_pod_container_status_last_terminated_reason', 'gauge');
     for (const pod of pods) {

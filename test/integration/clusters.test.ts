@@ -15,6 +15,7 @@ import {
   type TestPrometheus,
 } from '../helpers/prometheus-harness.js';
 import type { ClusterInventory } from '../../src/commands/clusters/inventory.js';
+import { seedShape, shapeMismatches } from '../helpers/shapes.js';
 
 // Until the lead adds `budget` and `clusters` to src/commands/registry.ts, register them for
 // these tests; once registered this adds nothing.
@@ -81,6 +82,66 @@ function prodData(): string {
       () => value,
     );
   }
+  // Capacity before system reservations: 4 + 8 cores, 17 + 34 GiB.
+  for (const [node, resource, unit, value] of [
+    ['n1', 'cpu', 'core', 4],
+    ['n1', 'memory', 'byte', 17 * GIB],
+    ['n2', 'cpu', 'core', 8],
+    ['n2', 'memory', 'byte', 34 * GIB],
+  ] as const) {
+    om.series(
+      'kube_node_status_capacity',
+      'gauge',
+      { node, resource, unit },
+      from,
+      to,
+      () => value,
+    );
+  }
+  // The API server's version, and two kubelets one patch behind.
+  om.series(
+    'kubernetes_build_info',
+    'gauge',
+    { git_version: 'v1.30.2', job: 'apiserver' },
+    from,
+    to,
+    () => 1,
+  );
+  for (const node of ['n1', 'n2']) {
+    om.series(
+      'kubernetes_build_info',
+      'gauge',
+      { git_version: 'v1.30.1', job: 'kubelet', node },
+      from,
+      to,
+      () => 1,
+    );
+  }
+  // db-0 restarted 3 times, the last one an OOM kill.
+  om.series(
+    'kube_pod_container_status_restarts',
+    'counter',
+    { container: 'pg', namespace: 'shop', pod: 'db-0' },
+    from,
+    to,
+    () => 3,
+  );
+  om.series(
+    'kube_pod_container_status_restarts',
+    'counter',
+    { container: 'app', namespace: 'shop', pod: 'web-aaa-1' },
+    from,
+    to,
+    () => 0,
+  );
+  om.series(
+    'kube_pod_container_status_last_terminated_reason',
+    'gauge',
+    { container: 'pg', namespace: 'shop', pod: 'db-0', reason: 'OOMKilled' },
+    from,
+    to,
+    () => 1,
+  );
   // namespace, pod, container, cores used, working set, cpu request, memory request, owner.
   const pods: Array<[string, string, string, number, number, number, number, string, string]> = [
     ['shop', 'web-aaa-1', 'app', 0.5, 256 * MIB, 0.25, 512 * MIB, 'ReplicaSet', 'web-aaa'],
@@ -296,9 +357,37 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
         workload_count: 3,
         pod_count: 4,
       },
-      // 4 + 8 cores, 16 + 32 GiB, 110 + 110 pods.
-      capacity: { cpu_cores: 12, memory_bytes: 48 * GIB, pods: 220 },
+      // 4 + 8 cores, 16 + 32 GiB, 110 + 110 pods allocatable; 12 cores and 51 GiB in total.
+      capacity: {
+        cpu_cores: 12,
+        memory_bytes: 48 * GIB,
+        cpu: { total_cores: 12, allocatable_cores: 12 },
+        memory: { total_bytes: 51 * GIB, allocatable_bytes: 48 * GIB },
+        pods: { allocatable: 220 },
+      },
     });
+    // Kubeadapt's version, counts, restarts and OOM kills: the API server's version wins over
+    // the kubelets'; 5 pods known to kube-state-metrics (the completed build-0 too), 4 running;
+    // Deployment web, StatefulSet db and Job build-1 among the running pods.
+    expect(prodCluster.metadata.k8s_version).toBe('v1.30.2');
+    expect(prodCluster.utilization.counts).toEqual({
+      nodes: 2,
+      namespaces: 2,
+      workloads: 3,
+      deployments: 1,
+      statefulsets: 1,
+      daemonsets: 0,
+      jobs: 1,
+      cronjobs: 0,
+      pods: 5,
+      running_pods: 4,
+      containers: 5,
+      running_containers: 4,
+    });
+    // Kubeadapt's documented cluster keys, each with the same JSON type (contract test).
+    expect(shapeMismatches(seedShape('kubeadapt-cluster.json'), prodCluster)).toEqual([]);
+    expect(prodCluster.utilization.restarts_total).toBe(3);
+    expect(prodCluster.utilization.oom_kills_total).toBe(1);
     const u = prodCluster.utilization;
     // Used: 0.5 + 0.5 + 1 + 2 = 4 cores (the pod cgroup and pause container excluded) = 33.3 %.
     expect(u.cpu_used_cores).toBeCloseTo(4, 9);
@@ -311,6 +400,14 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
     // Working set: 256 + 256 MiB + 2 + 1 GiB = 3.5 GiB (7.29 %).
     expect(u.memory_used_bytes).toBe(3.5 * GIB);
     expect(u.memory_used_percent).toBeCloseTo(7.2916667, 6);
+    expect(u.cpu.requested_cores).toBeCloseTo(3.5, 12);
+    expect(u.cpu.used_cores).toBeCloseTo(4, 9);
+    expect(u.cpu.utilization_percent).toBeCloseTo(33.333333, 5);
+    expect(u.memory).toEqual({
+      requested_bytes: 7 * GIB,
+      used_bytes: 3.5 * GIB,
+      utilization_percent: u.memory_used_percent,
+    });
     // Run rate: the last complete hour (11:00–12:00) metered as track accounts it (issue #9:
     // one number). The data begins at 11:00:00 (those samples are bases), so 239 steps of 15 s
     // = 3585 s are covered. Busy = 4 cores × 3585 = 14,340 core-s; each pod uses at least its
@@ -335,6 +432,8 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
     expect(prodCluster.cost.hourly).toBeCloseTo(prodCost, 12);
     expect(prodCluster.cost.monthly).toBeCloseTo(prodCost * 730, 9);
     expect(prodCluster.cost.currency).toBe('USD');
+    expect(prodCluster.cost.current_run_rate_hourly.currency).toBe('USD');
+    expect(prodCluster.cost.current_run_rate_hourly.amount).toBeCloseTo(prodCost, 12);
   });
 
   it('shows a cluster whose data ended long ago as stale, with its last known inventory', async () => {
@@ -355,7 +454,19 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
       workload_count: null,
     });
     // 4 + 2 CPUs; 16 + 8 GiB.
-    expect(labCluster.capacity).toEqual({ cpu_cores: 6, memory_bytes: 24 * GIB, pods: null });
+    expect(labCluster.capacity).toEqual({
+      cpu_cores: 6,
+      memory_bytes: 24 * GIB,
+      cpu: { total_cores: 6, allocatable_cores: 6 },
+      memory: { total_bytes: 24 * GIB, allocatable_bytes: 24 * GIB },
+      pods: { allocatable: null },
+    });
+    expect(labCluster.metadata.k8s_version).toBeNull();
+    expect(labCluster.utilization).toMatchObject({
+      restarts_total: null,
+      oom_kills_total: null,
+      counts: { nodes: 2, pods: null, workloads: null, running_containers: null },
+    });
     // Busy (not idle/iowait): 4 × 0.5 + 2 × 0.25 = 2.5 cores (41.7 %); used memory (16 − 12) + (8 − 2) = 10 GiB.
     expect(labCluster.utilization.cpu_used_cores).toBeCloseTo(2.5, 9);
     expect(labCluster.utilization.cpu_used_percent).toBeCloseTo(41.666667, 5);
@@ -383,6 +494,18 @@ describe.skipIf(binaries === null)('clusters against real Prometheus servers', (
     expect(none.code).toBe(0);
     expect(JSON.parse(none.stdout)).toEqual({ data: [], meta: { total: 0 } });
     expect(none.stderr).toContain('no configured cluster matches the filters');
+  });
+
+  it('filters by region and sorts by run rate', async () => {
+    expect((await list('--region', 'eu-west-1')).data.map((c) => c.id)).toEqual(['prod']);
+    // lab has no region: it matches no --region filter.
+    const region = await run(['clusters', '--region', 'us-east-1'], { now: NOW, dir });
+    expect(region.code).toBe(2);
+    expect(region.stderr).toContain('--region us-east-1: unknown value (allowed: eu-west-1)');
+    // lab costs 0.1897 /h, prod 0.1407 /h: lab first.
+    expect((await list('--sort', 'run-rate')).data.map((c) => c.id)).toEqual(['lab', 'prod']);
+    expect((await list('--sort', 'name')).data.map((c) => c.id)).toEqual(['lab', 'prod']);
+    expect((await list()).data.map((c) => c.id)).toEqual(['prod', 'lab']);
   });
 
   it('refuses unknown filter values, listing the allowed set (exit 2)', async () => {

@@ -190,7 +190,40 @@ describe.skipIf(binaries === null)('recommendation engine against a real Prometh
     expect(f.snapshot.samples).toBe(4032);
     expect(f.snapshot.replicas).toBe(2);
     expect(f.recommended.cpu_request_cores).toBe(0.504);
-    expect(f.current).toEqual({ cpu_request_cores: 2, replicas: 2 });
+    expect(f.current).toEqual({
+      cpu_request_cores: 2,
+      replicas: 2,
+      // Kubeadapt's workload body: both containers, requests and limits as they are.
+      containers: [
+        {
+          name: 'app',
+          requests: { cpu: 2, memory: 1024 * MIB },
+          limits: { cpu: 1, memory: 400 * MIB },
+        },
+        {
+          name: 'proxy',
+          requests: { cpu: 0.1, memory: 64 * MIB },
+          limits: { cpu: 0.2, memory: 128 * MIB },
+        },
+      ],
+    });
+    // Recommended, CPU and memory of the whole workload together: app 504m (p95 420m × 1.2) and
+    // 360Mi (p99 300Mi × 1.2); its memory limit 400Mi is below 360Mi × 1.2 = 432Mi, so it is
+    // raised to 432Mi; its CPU limit 1 core stays (not below the 504m request). The proxy is
+    // sized right (70m of 100m: 84m is within 1.25×; 50Mi of 64Mi likewise) and keeps its
+    // requests; its limits are above the floors (128Mi ≥ ⌈64Mi × 1.2⌉ = 77Mi; 200m ≥ 100m).
+    expect(f.recommended.containers).toEqual([
+      {
+        name: 'app',
+        requests: { cpu: 0.504, memory: 360 * MIB },
+        limits: { cpu: 1, memory: 432 * MIB },
+      },
+      {
+        name: 'proxy',
+        requests: { cpu: 0.1, memory: 64 * MIB },
+        limits: { cpu: 0.2, memory: 128 * MIB },
+      },
+    ]);
     expect(f.description).toBe('CPU request 2000m is 4.8× the p95 usage 420m; recommend 504m');
     // Δ = (2 − 0.504) × 2 = 2.992 idle cores per hour: 2.992 × 3600 × 1 W / 3.6e6 = 0.002992 kWh
     // → 2.18416 kWh/month; × 335 g/kWh × 730 = 731.6936 g/month; 2.992 × 0.031611 × 730 =
@@ -215,6 +248,10 @@ describe.skipIf(binaries === null)('recommendation engine against a real Prometh
     const web = byKey('RIGHTSIZING_MEMORY', 'k8s/shop/web/app')!;
     // 300Mi × 1.2 = 360Mi; (1024 − 360) Mi × 2 = 1.296875 GiB × 0.004237 × 730 = 4.01124734375.
     expect(web.recommended.memory_request_bytes).toBe(360 * MIB);
+    // The same workload body as the CPU finding: one body per workload, the types as filters.
+    expect(web.recommended.containers).toEqual(
+      byKey('RIGHTSIZING_CPU', 'k8s/shop/web/app')!.recommended.containers,
+    );
     expectClose(web.savings.monthlyCost, 4.01124734375, 'web memory cost');
     expect(web.savings.monthlyCo2eGrams).toBe(0);
     expect(web.priority).toBe('low');

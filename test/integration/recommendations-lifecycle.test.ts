@@ -25,7 +25,7 @@ interface ListItem {
   id: string;
   metadata: {
     recommendation_type: string;
-    cluster: string;
+    cluster: { id: string; name: string };
     namespace: string | null;
     resource_name: string | null;
     container: string | null;
@@ -116,7 +116,7 @@ describe.skipIf(binaries === null)('recommendations generate against a real Prom
     );
     if (web === undefined || workspace === undefined)
       throw new Error('engineered findings missing');
-    expect(workspace.metadata.cluster).toBe('lab');
+    expect(workspace.metadata.cluster).toEqual({ id: 'lab', name: 'lab' });
     const ignored = listed.data.find((item) => item !== web && item !== workspace);
     if (ignored === undefined) throw new Error('a third finding is needed');
     expect(

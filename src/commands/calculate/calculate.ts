@@ -50,7 +50,8 @@ export async function parseOptions(
     intensityGPerKwh: intensity,
     // luxon is loaded only when a time is given: the common offline run starts faster.
     at: atText === undefined ? null : await parseAt(atText, zone),
-    equivalencyCount: (opts.equivalencies as number | undefined) ?? 3,
+    // Ada's default: five equivalencies.
+    equivalencyCount: (opts.equivalencies as number | undefined) ?? 5,
     energyOnly,
   };
 }
@@ -72,7 +73,17 @@ export interface CalculateData {
   cost: { value: number; currency: string };
   is_estimated: boolean;
   estimation_reasons: string[];
-  equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  /** Ada's `{total_gco2eq, top_equivalencies}` (as `equivalencies -o json`); null with --energy-only. */
+  equivalencies: {
+    total_gco2eq: number;
+    top_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  } | null;
+  /** --energy-only: Ada's electricity-estimate keys. */
+  busy_kwh?: number;
+  idle_kwh?: number;
+  total_kwh?: number;
+  busy_power_w?: number;
+  idle_power_w?: number;
 }
 
 /** Compute the footprint for the options. */
@@ -98,16 +109,28 @@ export async function run(
     factors,
   );
   const reasons = [...footprint.estimationReasons, ...(figure?.reasons ?? [])];
-  const equivalencies: CalculateData['equivalencies'] = {};
+  let equivalencies: CalculateData['equivalencies'] = null;
   if (!options.energyOnly) {
+    const top: Record<string, Omit<EquivalencyValue, 'key'>> = {};
     for (const { key, ...rest } of topEquivalencies(
       footprint.scope2LocationGrams,
       options.equivalencyCount,
     )) {
-      equivalencies[key] = rest;
+      top[key] = rest;
     }
+    equivalencies = { total_gco2eq: footprint.scope2LocationGrams, top_equivalencies: top };
   }
+  const electricityEstimate = options.energyOnly
+    ? {
+        busy_kwh: footprint.energy.busyKwh,
+        idle_kwh: footprint.energy.idleKwh,
+        total_kwh: footprint.energy.totalKwh,
+        busy_power_w: factors.power.busyWattsPerCore,
+        idle_power_w: factors.power.idleWattsPerCore,
+      }
+    : {};
   return {
+    ...electricityEstimate,
     electricity_kwh: {
       busy: footprint.energy.busyKwh,
       idle: footprint.energy.idleKwh,
@@ -169,7 +192,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
           : `Intensity: ${data.carbon_intensity_g_per_kwh} g/kWh (${data.intensity_source ?? ''})`,
         `Cost: ${data.cost.value.toFixed(4)} ${data.cost.currency}`,
       ];
-      const equivalencyLines = Object.values(data.equivalencies).map(
+      const equivalencyLines = Object.values(data.equivalencies?.top_equivalencies ?? {}).map(
         (e) => `  ≈ ${formatEquivalency(e.value)} ${e.description}`,
       );
       return [

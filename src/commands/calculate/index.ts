@@ -34,7 +34,7 @@ export const CALCULATE_OPTIONS: OptionSpec[] = [
   { flags: '--at <time>', description: 'use the provider’s intensity at this time (default: now)' },
   {
     flags: '--equivalencies <count>',
-    description: 'how many equivalencies (1-15, default 3)',
+    description: 'how many equivalencies (1-15, default 5)',
     parse: integerBetween(1, 15),
   },
   { flags: '--energy-only', description: 'electricity only: skip intensity and carbon' },

@@ -30,6 +30,12 @@ export const CLUSTERS_LIST_OPTIONS: OptionSpec[] = [
     description: 'only these environments, e.g. production,staging',
   },
   { flags: '--status <list>', description: 'only clusters in these states: active,stale' },
+  { flags: '--region <list>', description: 'only clusters in these configured regions' },
+  {
+    flags: '--sort <key>',
+    description: 'order: config (as configured), name, run-rate (hourly cost, highest first)',
+    choices: ['config', 'name', 'run-rate'],
+  },
   { flags: '--cluster <name>', description: 'only this configured cluster' },
   ...SHARED_OPTIONS,
 ];
@@ -55,6 +61,7 @@ export const clustersCommand: CommandSpec = {
         'carbonctl clusters list',
         'carbonctl clusters list --provider aws,gcp --status stale',
         'carbonctl clusters list --environment production -o json',
+        'carbonctl clusters list --region eu-west-1,us-east-1 --sort run-rate',
       ],
       load: loadList,
     },

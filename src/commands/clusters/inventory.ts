@@ -25,6 +25,8 @@ import type { ClusterSettings, Settings } from '../../config/schema.js';
 import {
   runRateOf,
   countPodsAndWorkloads,
+  countWorkloadKinds,
+  kubernetesVersion,
   isStale,
   sharePercent,
   STALE_AFTER_SECONDS,
@@ -50,6 +52,41 @@ import { createPrometheusClient } from '../shared/prometheus.js';
 const STALE_LOOKBACK = '7d';
 /** Subquery resolution for that search: Prometheus's default lookback delta (reference/prometheus.md §1.5), so no sample falls between steps. */
 const STALE_LOOKBACK_STEP = '5m';
+
+/** Kubeadapt's object counts (null where the source has no such objects). */
+export interface ClusterCounts {
+  nodes: number | null;
+  namespaces: number | null;
+  workloads: number | null;
+  deployments: number | null;
+  statefulsets: number | null;
+  daemonsets: number | null;
+  jobs: number | null;
+  cronjobs: number | null;
+  /** Pods kube-state-metrics knows (running or not) and those running (with cAdvisor samples). */
+  pods: number | null;
+  running_pods: number | null;
+  containers: number | null;
+  running_containers: number | null;
+}
+
+/** Counts of a cluster without Kubernetes objects. */
+function noCounts(nodes: number | null): ClusterCounts {
+  return {
+    nodes,
+    namespaces: null,
+    workloads: null,
+    deployments: null,
+    statefulsets: null,
+    daemonsets: null,
+    jobs: null,
+    cronjobs: null,
+    pods: null,
+    running_pods: null,
+    containers: null,
+    running_containers: null,
+  };
+}
 
 /** Kubeadapt-like cluster object (SPEC §10 JSON). */
 export interface ClusterInventory {
@@ -80,9 +117,38 @@ export interface ClusterInventory {
     namespace_count: number | null;
     workload_count: number | null;
     pod_count: number | null;
+    /** Kubeadapt: the Kubernetes version (`kubernetes_build_info`, else kube-state-metrics' `kube_node_info`). */
+    k8s_version: string | null;
   };
-  capacity: { cpu_cores: number | null; memory_bytes: number | null; pods: number | null };
+  /**
+   * Kubeadapt's nested capacity (`cpu{total_cores, allocatable_cores}`, `memory{total_bytes,
+   * allocatable_bytes}`, `pods{allocatable}`) beside carbonctl's flat `cpu_cores`/`memory_bytes`
+   * (the allocatable figures).
+   */
+  capacity: {
+    cpu_cores: number | null;
+    memory_bytes: number | null;
+    cpu: { total_cores: number | null; allocatable_cores: number | null };
+    memory: { total_bytes: number | null; allocatable_bytes: number | null };
+    pods: { allocatable: number | null };
+  };
   utilization: {
+    /** Kubeadapt's nested utilization (percent of allocatable used). */
+    cpu: {
+      requested_cores: number | null;
+      used_cores: number | null;
+      utilization_percent: number | null;
+    };
+    memory: {
+      requested_bytes: number | null;
+      used_bytes: number | null;
+      utilization_percent: number | null;
+    };
+    /** Container restarts as kube-state-metrics counts them (since each container started). */
+    restarts_total: number | null;
+    /** Containers whose last termination was an OOM kill. */
+    oom_kills_total: number | null;
+    counts: ClusterCounts;
     cpu_requested_cores: number | null;
     cpu_used_cores: number | null;
     memory_requested_bytes: number | null;
@@ -92,7 +158,13 @@ export interface ClusterInventory {
     memory_requested_percent: number | null;
     memory_used_percent: number | null;
   };
-  cost: { hourly: number | null; monthly: number | null; currency: string };
+  cost: {
+    hourly: number | null;
+    monthly: number | null;
+    currency: string;
+    /** Kubeadapt's Money object for the hourly run rate. */
+    current_run_rate_hourly: { amount: number | null; currency: string };
+  };
   carbon: {
     /** The hour the run rate was metered over (the last complete hour before `evaluated_at`). */
     run_rate_window: { from: string; to: string } | null;
@@ -182,9 +254,21 @@ export function failedInventory(
       namespace_count: null,
       workload_count: null,
       pod_count: null,
+      k8s_version: null,
     },
-    capacity: { cpu_cores: null, memory_bytes: null, pods: null },
+    capacity: {
+      cpu_cores: null,
+      memory_bytes: null,
+      cpu: { total_cores: null, allocatable_cores: null },
+      memory: { total_bytes: null, allocatable_bytes: null },
+      pods: { allocatable: null },
+    },
     utilization: {
+      cpu: { requested_cores: null, used_cores: null, utilization_percent: null },
+      memory: { requested_bytes: null, used_bytes: null, utilization_percent: null },
+      restarts_total: null,
+      oom_kills_total: null,
+      counts: noCounts(null),
       cpu_requested_cores: null,
       cpu_used_cores: null,
       memory_requested_bytes: null,
@@ -194,7 +278,12 @@ export function failedInventory(
       memory_requested_percent: null,
       memory_used_percent: null,
     },
-    cost: { hourly: null, monthly: null, currency },
+    cost: {
+      hourly: null,
+      monthly: null,
+      currency,
+      current_run_rate_hourly: { amount: null, currency },
+    },
     carbon: noRunRate(),
   };
 }
@@ -252,6 +341,13 @@ export async function clusterInventory(
     podOwners,
     replicaSetOwners,
     jobOwners,
+    ksmTotal,
+    restartsTotal,
+    oomKills,
+    knownContainers,
+    runningContainers,
+    buildInfo,
+    nodeInfo,
   ] = await Promise.all([
     query(
       `sum by (resource) (${selector('kube_node_status_allocatable', [matcher('resource', '=~', 'cpu|memory|pods')])})`,
@@ -280,6 +376,19 @@ export async function clusterInventory(
     query('max by (namespace, pod, owner_kind, owner_name, owner_is_controller) (kube_pod_owner)'),
     query('max by (namespace, replicaset, owner_kind, owner_name) (kube_replicaset_owner)'),
     query('max by (namespace, job_name, owner_kind, owner_name) (kube_job_owner)'),
+    query(
+      `sum by (resource) (${selector('kube_node_status_capacity', [matcher('resource', '=~', 'cpu|memory')])})`,
+    ),
+    query('sum(kube_pod_container_status_restarts_total)'),
+    query(
+      `count(${selector('kube_pod_container_status_last_terminated_reason', [matcher('reason', '=', 'OOMKilled')])} == 1)`,
+    ),
+    query(
+      'count by (namespace, pod, container) (kube_pod_container_info) or count by (namespace, pod, container) (kube_pod_container_resource_requests)',
+    ),
+    query(`count by (namespace, pod, container) (${containerCpu})`),
+    query('count by (git_version, job) (kubernetes_build_info)'),
+    query('count by (kubelet_version) (kube_node_info)'),
   ]);
 
   const ksm = byLabel(ksmCapacity, 'resource');
@@ -306,6 +415,8 @@ export async function clusterInventory(
   const requestedBytes = kubernetes ? (requests.get('memory') ?? 0) : null;
 
   let counts: { pods: number; namespaces: number; workloads: number } | null = null;
+  const nodeCount = hasKsm ? first(ksmNodes) : first(nodeHosts);
+  let objectCounts = noCounts(nodeCount);
   if (kubernetes) {
     const owners = ownerReferences(podOwners, replicaSetOwners, jobOwners);
     const podKeys = hasContainers
@@ -314,8 +425,34 @@ export async function clusterInventory(
           .map((s) => `${s.metric.namespace}/${s.metric.pod}`)
       : [...owners.pods.keys()];
     counts = countPodsAndWorkloads(podKeys, owners);
+    const containerKey = (sample: VectorSample): string =>
+      JSON.stringify([sample.metric.namespace, sample.metric.pod, sample.metric.container]);
+    const running = new Set(runningContainers.map(containerKey));
+    const allContainers = new Set([...knownContainers.map(containerKey), ...running]);
+    const allPods = new Set([...owners.pods.keys(), ...podKeys]);
+    objectCounts = {
+      nodes: nodeCount,
+      namespaces: counts.namespaces,
+      workloads: counts.workloads,
+      ...countWorkloadKinds(podKeys, owners),
+      pods: allPods.size,
+      running_pods: hasContainers ? counts.pods : null,
+      containers: allContainers.size,
+      running_containers: hasContainers ? running.size : null,
+    };
   }
-  const nodeCount = hasKsm ? first(ksmNodes) : first(nodeHosts);
+  const ksmTotals = byLabel(ksmTotal, 'resource');
+  const k8sVersion = kubernetesVersion(
+    buildInfo.map((sample) => ({
+      gitVersion: sample.metric.git_version ?? '',
+      job: sample.metric.job ?? '',
+      count: sample.value,
+    })),
+    nodeInfo.map((sample) => ({
+      version: sample.metric.kubelet_version ?? '',
+      count: sample.value,
+    })),
+  );
 
   // Run rate: the last complete hour before the instant described, metered and priced by the
   // same pipeline as `track` (so it equals the ledger's figures for that hour), × 730 a month.
@@ -325,6 +462,7 @@ export async function clusterInventory(
     hourly: null,
     monthly: null,
     currency: factors.cost.currency,
+    current_run_rate_hourly: { amount: null, currency: factors.cost.currency },
   };
   const ledger = cacheLedger(context, settings);
   let source: 'nodes' | 'pods' | null = knownSource(profile, ledger);
@@ -357,6 +495,7 @@ export async function clusterInventory(
       hourly: rate.costPerHour,
       monthly: rate.costPerMonth,
       currency: factors.cost.currency,
+      current_run_rate_hourly: { amount: rate.costPerHour, currency: factors.cost.currency },
     };
     if (cpuCores === null)
       context.io.warn(
@@ -391,9 +530,32 @@ export async function clusterInventory(
       namespace_count: counts?.namespaces ?? null,
       workload_count: counts?.workloads ?? null,
       pod_count: counts?.pods ?? null,
+      k8s_version: k8sVersion,
     },
-    capacity: { cpu_cores: cpuCores, memory_bytes: memoryBytes, pods: podsCapacity },
+    capacity: {
+      cpu_cores: cpuCores,
+      memory_bytes: memoryBytes,
+      cpu: { total_cores: ksmTotals.get('cpu') ?? cpuCores, allocatable_cores: cpuCores },
+      memory: {
+        total_bytes: ksmTotals.get('memory') ?? memoryBytes,
+        allocatable_bytes: memoryBytes,
+      },
+      pods: { allocatable: podsCapacity },
+    },
     utilization: {
+      cpu: {
+        requested_cores: requestedCores,
+        used_cores: usedCores,
+        utilization_percent: sharePercent(usedCores, cpuCores),
+      },
+      memory: {
+        requested_bytes: requestedBytes,
+        used_bytes: usedMemory,
+        utilization_percent: sharePercent(usedMemory, memoryBytes),
+      },
+      restarts_total: kubernetes ? (first(restartsTotal) ?? 0) : null,
+      oom_kills_total: kubernetes ? (first(oomKills) ?? 0) : null,
+      counts: objectCounts,
       cpu_requested_cores: requestedCores,
       cpu_used_cores: usedCores,
       memory_requested_bytes: requestedBytes,

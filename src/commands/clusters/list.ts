@@ -98,6 +98,23 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const providerText = optionalString(opts, 'provider');
   const environmentText = optionalString(opts, 'environment');
   const statusText = optionalString(opts, 'status');
+  const regionText = optionalString(opts, 'region');
+  const regions =
+    regionText === undefined
+      ? null
+      : parseFlag('--region', regionText, (t) =>
+          parseEnumList(
+            t,
+            [
+              ...new Set(
+                (settings.clusters.length > 0 ? settings.clusters : configured)
+                  .map((cluster) => cluster.region)
+                  .filter((region): region is string => region !== null),
+              ),
+            ].sort(),
+            '--region',
+          ),
+        );
   const providers =
     providerText === undefined
       ? null
@@ -122,7 +139,8 @@ export async function execute(invocation: Invocation, context: Context): Promise
   const selected = configured.filter(
     (cluster) =>
       (providers === null || (providers as readonly string[]).includes(cluster.provider)) &&
-      (environments === null || environments.includes(cluster.environment)),
+      (environments === null || environments.includes(cluster.environment)) &&
+      (regions === null || (cluster.region !== null && regions.includes(cluster.region))),
   );
   const intensity = {
     givenGPerKwh: (opts.intensity as number | undefined) ?? null,
@@ -156,6 +174,17 @@ export async function execute(invocation: Invocation, context: Context): Promise
       inventory.metadata.status === 'failed' ||
       (statuses as readonly string[]).includes(inventory.metadata.status),
   );
+  const sort = optionalString(opts, 'sort') ?? 'config';
+  if (sort === 'name') shown.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  if (sort === 'run-rate') {
+    // Highest hourly cost first (Kubeadapt's current_run_rate_hourly); unknown run rates last.
+    shown.sort(
+      (a, b) =>
+        (b.cost.current_run_rate_hourly.amount ?? -Infinity) -
+          (a.cost.current_run_rate_hourly.amount ?? -Infinity) ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    );
+  }
   if (shown.length === 0) context.io.notice('no configured cluster matches the filters');
   const data: ClustersListData = { data: shown, meta: { total: shown.length } };
   return {

@@ -264,6 +264,8 @@ async function checkCluster(
       });
     }
   }
+  if (cluster.workspaces.inventory !== null)
+    checks.push(...(await checkInventory(client, cluster, context.now())));
   if (
     cluster.source === 'auto' &&
     !sources.some((s) => METRICS[s].filter((m) => m.required).every((m) => present(m.name)))
@@ -276,6 +278,86 @@ async function checkCluster(
     });
   }
   return checks;
+}
+
+/**
+ * The workspace inventory: readable, and in agreement with the series' owner/project/machine
+ * labels over the look-back. The labels win where both have a value, so a disagreement is a
+ * warning naming the host, never a failure.
+ */
+async function checkInventory(
+  client: Awaited<ReturnType<typeof createPrometheusClient>>,
+  cluster: ClusterSettings,
+  now: Date,
+): Promise<Check[]> {
+  const path = cluster.workspaces.inventory as string;
+  const check = `  workspaces.inventory`;
+  const { readInventory } = await import('../../config/inventory.js');
+  const { inventoryConflicts } = await import('../../core/workspaces.js');
+  const { safeMatchers, selector, isValidLabelName } =
+    await import('../../providers/prometheus/promql.js');
+  let inventory;
+  try {
+    inventory = readInventory(path);
+  } catch (error) {
+    return [
+      {
+        check,
+        status: 'fail',
+        detail: messageOf(error),
+        fix: error instanceof CarbonctlError && error.hint ? error.hint : 'Fix the inventory CSV.',
+      },
+    ];
+  }
+  const { hostLabel, ownerLabel, projectLabel, machineLabel } = cluster.workspaces;
+  const labels = [hostLabel, ownerLabel, projectLabel, machineLabel];
+  if (!labels.every(isValidLabelName)) {
+    return [
+      {
+        check,
+        status: 'fail',
+        detail: `workspaces label names ${labels.join(', ')} are not all valid Prometheus label names`,
+        fix: 'Fix clusters[].workspaces in the config.',
+      },
+    ];
+  }
+  const series = await client.vectorQuery(
+    `max by (${labels.join(', ')}) (last_over_time(${selector('node_cpu_seconds_total', safeMatchers(cluster.workspaces.selector))}[${LOOKBACK_DAYS}d]))`,
+    now,
+  );
+  const conflicts = series.flatMap((sample) => {
+    const host = sample.metric[hostLabel] ?? '';
+    return inventoryConflicts(
+      host,
+      {
+        owner: sample.metric[ownerLabel],
+        project: sample.metric[projectLabel],
+        machine: sample.metric[machineLabel],
+      },
+      inventory.get(host),
+    );
+  });
+  if (conflicts.length === 0) {
+    return [
+      {
+        check,
+        status: 'ok',
+        detail: `${inventory.size} workspace(s) in ${path}; no disagreement with the series' labels`,
+        fix: null,
+      },
+    ];
+  }
+  const shown = conflicts
+    .slice(0, 5)
+    .map((c) => `${c.host} ${c.label}: labels say ${c.fromLabels}, inventory ${c.fromInventory}`);
+  return [
+    {
+      check,
+      status: 'warn',
+      detail: `${conflicts.length} disagreement(s) with the series' labels (the labels win): ${shown.join('; ')}${conflicts.length > 5 ? '; …' : ''}`,
+      fix: `Correct ${path} or the exporters' labels so they agree.`,
+    },
+  ];
 }
 
 async function checkIntensity(context: Context, settings: Settings): Promise<Check> {

@@ -9,6 +9,15 @@ export const EXPORT_PROMETHEUS_OPTIONS: OptionSpec[] = [
     description:
       'write atomically to this file (e.g. /var/lib/node_exporter/textfile/carbonctl.prom); default: stdout',
   },
+  {
+    flags: '--score [duration]',
+    description:
+      'also score the clusters live from Prometheus over the last duration (default 7d): carbonctl_sustainability_score{cluster} and _dimension_score{cluster,dimension}',
+  },
+  {
+    flags: '--allow-estimates',
+    description: 'with --score: use the static annual average when the provider has no value',
+  },
   ...READER_OPTIONS,
 ];
 
@@ -20,6 +29,7 @@ const prometheusCommand: CommandSpec = {
   examples: [
     'carbonctl export prometheus --textfile /var/lib/node_exporter/textfile/carbonctl.prom',
     'carbonctl export prometheus --cluster prod --tz Europe/London',
+    'carbonctl export prometheus --score 7d --textfile /var/lib/node_exporter/textfile/carbonctl.prom',
   ],
   load: () => import('./prometheus.js'),
 };

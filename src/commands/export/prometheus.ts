@@ -5,7 +5,7 @@
  * freshness, and recommendations with their realized savings (SPEC §8, §11).
  */
 import type { Context } from '../../context.js';
-import { bucketOf, formatOffsetIso, type TimeRange } from '../../core/periods.js';
+import { bucketOf, formatOffsetIso, resolvePeriod, type TimeRange } from '../../core/periods.js';
 import { savingsReport } from '../../core/recommendation-lifecycle.js';
 import {
   RECOMMENDATION_PRIORITIES,
@@ -248,6 +248,18 @@ export function collectGauges(
 /** Command entry: collect, render, and write the textfile (or print). */
 export async function execute(invocation: Invocation, context: Context): Promise<CommandResult> {
   const settings = await readerSettings(context, invocation, EXPORT_PROMETHEUS_OPTIONS);
+  // --score's window is validated before anything is opened or asked (exit 2).
+  const scoreFlag = invocation.opts.score;
+  let scoreWindowRange: { from: Date; to: Date } | null = null;
+  if (scoreFlag !== undefined && scoreFlag !== false) {
+    const { scoreWindow } = await import('../score/score.js');
+    const last = typeof scoreFlag === 'string' ? scoreFlag : '7d';
+    const now = context.now();
+    scoreWindowRange = scoreWindow(
+      asUsage(() => resolvePeriod({ last }, now, settings.timezone)),
+      now,
+    );
+  }
   const ledger = openReadLedger(context, settings);
   const families = collectGauges(
     ledger,
@@ -255,11 +267,29 @@ export async function execute(invocation: Invocation, context: Context): Promise
     context.now(),
     settings.timezone,
   );
+  let failure: Error | undefined;
+  if (scoreWindowRange !== null) {
+    // Scored live from Prometheus, through the same pipeline as `carbonctl score`.
+    const { scoreClusters, scoreFamilies } = await import('../score/score.js');
+    const { selectClusters } = await import('../shared/prometheus.js');
+    const window = scoreWindowRange;
+    const cluster = optionalString(invocation.opts, 'cluster');
+    const scored = await scoreClusters(
+      context,
+      settings,
+      selectClusters(settings, cluster),
+      window,
+      { givenGPerKwh: null, allowEstimates: invocation.opts.allowEstimates === true },
+      null,
+    );
+    families.push(...scoreFamilies(scored.results, window));
+    failure = scored.failure;
+  }
   const text = renderPrometheusText(families);
   const samples = families.reduce((count, family) => count + family.samples.length, 0);
   const textfile = optionalString(invocation.opts, 'textfile');
   if (textfile === undefined) {
-    return { data: { families }, human: () => [{ text }] };
+    return { data: { families }, human: () => [{ text }], ...(failure ? { failure } : {}) };
   }
   if (!textfile.endsWith('.prom')) {
     context.io.warn(
@@ -272,6 +302,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
     onInterrupt: (handler) => context.io.onInterrupt(handler),
   });
   return {
+    ...(failure ? { failure } : {}),
     data: { path: written.path, families: families.length, samples, bytes: written.bytes },
     human: () => [
       { text: `${written.path}: ${families.length} metric families, ${samples} samples\n` },

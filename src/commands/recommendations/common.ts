@@ -125,9 +125,95 @@ export async function confirmChange(
   }
 }
 
-/** Money as SPEC §8 wants it in JSON: a decimal string with 4 places and the currency. */
+/** Money for people: a decimal string with 4 places and the currency (`0.0474 USD`). */
 export function money(value: number, currency: string | null): string | null {
   return currency === null ? null : `${formatMoney4(value)} ${currency}`;
+}
+
+/** Kubeadapt's Money object for JSON: the amount as a 4-place decimal string (SPEC §8) and the currency. */
+export function moneyObject(
+  value: number,
+  currency: string | null,
+): { amount: string; currency: string } | null {
+  return currency === null ? null : { amount: formatMoney4(value), currency };
+}
+
+/**
+ * Why the recommendation was made, in words (Kubeadapt's `metadata.cause`): the statistic the
+ * rule compared, plus restarts and OOM kills seen in the window.
+ */
+export function causeOf(recommendation: StoredRecommendation): string {
+  const snapshot = recommendation.snapshot;
+  const current = recommendation.current;
+  const parts: string[] = [];
+  const pct = (value: number | null, request: number | undefined): string =>
+    value === null || request === undefined || request <= 0
+      ? ''
+      : ` (${((value / request) * 100).toFixed(1)} % of the request)`;
+  switch (recommendation.type) {
+    case 'RIGHTSIZING_CPU':
+      if (snapshot.p95 !== null && current?.cpu_request_cores !== undefined)
+        parts.push(
+          `p95 CPU ${formatCpuQuantity(snapshot.p95)} vs request ${formatCpuQuantity(current.cpu_request_cores)}${pct(snapshot.p95, current.cpu_request_cores)}`,
+        );
+      break;
+    case 'RIGHTSIZING_MEMORY':
+      if (snapshot.p95 !== null && current?.memory_request_bytes !== undefined)
+        parts.push(
+          `p95 working set ${formatMemoryQuantity(snapshot.p95)} vs request ${formatMemoryQuantity(current.memory_request_bytes)}${pct(snapshot.p95, current.memory_request_bytes)}`,
+        );
+      break;
+    case 'IDLE_WORKLOAD':
+    case 'IDLE_WORKSPACE':
+      parts.push('busy share of its CPU below the idle threshold');
+      break;
+    case 'CARBON_AWARE_SHIFT':
+      parts.push("runs in hours well above the day's cleanest intensity");
+      break;
+  }
+  if ((snapshot.restarts ?? 0) > 0) parts.push(`${snapshot.restarts} restart(s)`);
+  if ((snapshot.oomKills ?? 0) > 0) parts.push(`${snapshot.oomKills} OOM kill(s)`);
+  return parts.join('; ');
+}
+
+/** Kubeadapt's `metrics_snapshot` keys from the stored snapshot (the resource the rule looked at). */
+export function metricsSnapshotJson(recommendation: StoredRecommendation) {
+  const snapshot = recommendation.snapshot;
+  const current = recommendation.current;
+  const percent = (value: number | null, request: number | undefined): number | null =>
+    value === null || request === undefined || request <= 0 ? null : (value / request) * 100;
+  return {
+    window: {
+      start_at: snapshot.windowFrom,
+      end_at: snapshot.windowTo,
+      samples: snapshot.samples,
+    },
+    cpu:
+      snapshot.unit === 'cores'
+        ? {
+            request_cores: current?.cpu_request_cores ?? null,
+            used_cores_p50: snapshot.p50,
+            used_cores_p95: snapshot.p95,
+            utilization_percent_p95: percent(snapshot.p95, current?.cpu_request_cores),
+          }
+        : null,
+    memory:
+      snapshot.unit === 'bytes'
+        ? {
+            request_bytes: current?.memory_request_bytes ?? null,
+            used_bytes_p50: snapshot.p50,
+            used_bytes_p95: snapshot.p95,
+            utilization_percent_p95: percent(snapshot.p95, current?.memory_request_bytes),
+          }
+        : null,
+    // Pods running at the window's end stand for both: the engine keeps no replica history.
+    replicas:
+      snapshot.replicas === null
+        ? null
+        : { desired_avg: snapshot.replicas, running_avg: snapshot.replicas },
+    restarts_total: snapshot.restarts,
+    oom_kills_total: snapshot.oomKills,
+  };
 }
 
 /** `cluster/namespace/workload/container` or `cluster/host`: what a recommendation is about. */
@@ -155,6 +241,7 @@ function resourceName(recommendation: StoredRecommendation): string | null {
 /** One item of the Kubeadapt-like list (SPEC §8), with the lifecycle fields carbonctl adds. */
 export function recommendationJson(recommendation: StoredRecommendation) {
   const currency = recommendation.savings.currency;
+  const cluster = recommendation.target.cluster;
   return {
     id: recommendation.id,
     kind: 'Recommendation' as const,
@@ -162,11 +249,15 @@ export function recommendationJson(recommendation: StoredRecommendation) {
       recommendation_type: recommendation.type,
       resource_type: resourceType(recommendation),
       resource_name: resourceName(recommendation),
+      // kube-state-metrics reports no uid for Deployments and hosts have none: null until it can be read.
+      resource_uid: null,
       namespace: recommendation.target.namespace,
       container: recommendation.target.container,
-      cluster: recommendation.target.cluster,
+      // Kubeadapt's cluster reference; carbonctl identifies a cluster by its configured name.
+      cluster: { id: cluster, name: cluster },
       title: recommendation.title,
       description: recommendation.description,
+      cause: causeOf(recommendation),
       risk_level: recommendation.risk,
       priority: recommendation.priority,
       status: recommendation.status,
@@ -179,16 +270,18 @@ export function recommendationJson(recommendation: StoredRecommendation) {
     },
     current: {
       config: recommendation.current,
-      hourly_cost: money(recommendation.currentHourlyCost, currency),
+      hourly_cost: moneyObject(recommendation.currentHourlyCost, currency),
     },
     recommended: { config: recommendation.recommended },
-    applied: { config: recommendation.applied },
+    // Kubeadapt: an empty config while nothing has been applied.
+    applied: { config: recommendation.applied ?? {} },
     savings: {
-      estimated_hourly: money(recommendation.savings.hourlyCost, currency),
-      estimated_monthly_cost: money(recommendation.savings.monthlyCost, currency),
+      estimated_hourly: moneyObject(recommendation.savings.hourlyCost, currency),
+      estimated_monthly_cost: moneyObject(recommendation.savings.monthlyCost, currency),
       estimated_monthly_co2e_g: recommendation.savings.monthlyCo2eGrams,
       estimated_monthly_kwh: recommendation.savings.monthlyKwh,
     },
+    metrics_snapshot: metricsSnapshotJson(recommendation),
   };
 }
 

@@ -87,6 +87,19 @@ export const RECOMMENDATIONS_LIST_OPTIONS: OptionSpec[] = [
     description: 'show at most n recommendations',
     parse: integerBetween(1, 1_000_000),
   },
+  {
+    flags: '--workload <name>',
+    description: 'only this workload (name or namespace/name) or host',
+  },
+  {
+    flags: '--resource-type <list>',
+    description: 'only these resource types, e.g. Deployment,StatefulSet,Host',
+  },
+  {
+    flags: '--from <time>',
+    description: 'history: only those seen from this time (YYYY-MM-DD or ISO 8601)',
+  },
+  { flags: '--to <time>', description: 'history: only those created before this time' },
   { flags: '--refresh', description: 'run `recommendations generate` first' },
   PROMETHEUS_URL_OPTION,
   ALLOW_ESTIMATES_OPTION,

@@ -141,7 +141,16 @@ export interface ReportSplitData {
   split_by: SplitBy;
   format: 'csv' | 'json' | 'html';
   period: { from: string; to: string; label: string };
-  files: Array<{ group: string; path: string; rows: number; bytes: number; sha256: string }>;
+  files: Array<{
+    group: string;
+    path: string;
+    rows: number;
+    bytes: number;
+    sha256: string;
+    /** --split-by owner with a people file: the owner's display name and address (for mailing). */
+    name?: string | null;
+    email?: string | null;
+  }>;
   /** Rows without the label are in no file; null when there are none. */
   unlabelled: { energy_kwh: number; total_kgco2e: number } | null;
 }
@@ -205,6 +214,10 @@ async function splitExport(
     );
   }
   const files: ReportSplitData['files'] = [];
+  const people =
+    splitBy === 'owner' && plan.settings.people !== null
+      ? (await import('../../config/people.js')).readPeople(plan.settings.people)
+      : null;
   for (const target of targets) {
     const prepared = prepareReport(ledger, {
       ...plan,
@@ -221,6 +234,12 @@ async function splitExport(
       rows: prepared.rowCount,
       bytes: written.bytes,
       sha256: written.sha256,
+      ...(people === null
+        ? {}
+        : {
+            name: people.get(target.group)?.name ?? null,
+            email: people.get(target.group)?.email ?? null,
+          }),
     });
   }
   const data: ReportSplitData = {

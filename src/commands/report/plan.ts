@@ -86,14 +86,19 @@ export function planReport(
 ): ReportPlan {
   const zone = settings.timezone;
   const range = resolveReaderPeriod(periodSelectorFrom(opts), now, zone, { lastMonth: true });
-  const outText = optionalString(opts, 'out');
   const splitBy = (optionalString(opts, 'splitBy') as SplitBy | undefined) ?? null;
+  // With --split-by owner, {owner} names the file as {group} does (and likewise project, namespace).
+  const givenOut = optionalString(opts, 'out');
+  const outText =
+    splitBy === null || givenOut === undefined
+      ? givenOut
+      : givenOut.split(`{${splitBy}}`).join('{group}');
   if (
     splitBy !== null &&
     (outText === undefined || outText === '-' || !outText.includes('{group}'))
   ) {
     throw new UsageError(
-      `--split-by ${splitBy} writes one file per ${splitBy}: --out needs a path with {group} in it`,
+      `--split-by ${splitBy} writes one file per ${splitBy}: --out needs a path with {group} (or {${splitBy}}) in it`,
       { hint: `e.g. --out 'reports/{group}/carbon-{period}.html'` },
     );
   }

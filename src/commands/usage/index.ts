@@ -14,6 +14,7 @@ export const USAGE_DIMENSIONS = [
   'workload',
   'pod',
   'cluster',
+  'tag',
 ] as const;
 
 /** The `--sort` measures of `usage`. */
@@ -39,6 +40,11 @@ export const USAGE_OPTIONS: OptionSpec[] = [
     choices: USAGE_SORTS,
   },
   COMPARE_OPTION,
+  {
+    flags: '--shape <shape>',
+    description: 'JSON rows: flat (default) or ada (per-workspace, with --by host)',
+    choices: ['flat', 'ada'],
+  },
 ];
 
 export const usageCommand: CommandSpec = {
@@ -52,6 +58,8 @@ export const usageCommand: CommandSpec = {
     'carbonctl usage --by group --project astro --years 2025 -o json',
     'carbonctl usage --by workload --namespace shop --top 10 --sort energy',
     'carbonctl usage --by project --last-month --compare previous',
+    'carbonctl usage --by tag --this-month',
+    'carbonctl usage --by host --owner aa123456 --shape ada -o json',
   ],
   load: () => import('./usage.js'),
 };

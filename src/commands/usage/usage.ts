@@ -10,6 +10,7 @@ import {
 import { topEquivalencies, type EquivalencyValue } from '../../core/equivalencies.js';
 import { formatOffsetIso, type TimeRange } from '../../core/periods.js';
 import { formatChangePercent } from '../../output/format.js';
+import { UsageError } from '../../errors.js';
 import type { CommandResult } from '../../output/render.js';
 import type { Column } from '../../output/table.js';
 import type { AggregateRow, Ledger, LedgerFilter } from '../../store/types.js';
@@ -71,6 +72,8 @@ export interface UsageData {
   timezone: string;
   filters: Record<string, string>;
   workspace_count: number;
+  /** Ada's `complete_count`: entities (hosts, pods) none of whose hours in the period is estimated. */
+  complete_count: number;
   /** Groups before `--top` cut the list. */
   group_count: number;
   total_cpu_seconds: { busy_seconds: number; idle_seconds: number; total_seconds: number };
@@ -78,7 +81,11 @@ export interface UsageData {
   total_carbon_gco2eq: number;
   total_cost: number | null;
   currency: string;
-  carbon_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  /** Ada's wrapper, as `equivalencies -o json`: `{total_gco2eq, top_equivalencies}`. */
+  carbon_equivalencies: {
+    total_gco2eq: number;
+    top_equivalencies: Record<string, Omit<EquivalencyValue, 'key'>>;
+  };
   rows: UsageRow[];
   /** Only with `--compare`; the rows are then UsageComparedRow, vanished groups included. */
   comparison?: UsageComparison;
@@ -94,6 +101,47 @@ export interface UsageOptions {
   zone: string;
   currency: string;
   compare: CompareMode | null;
+  /** `--by tag`: each host's inventory tag (workspaces.inventory). */
+  tags?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The ledger's rows for a dimension. `tag` is not booked in the ledger: it comes from the
+ * inventory, so hosts' rows are summed per tag (hosts without one, and pods, under null).
+ */
+function groupedRows(
+  ledger: Ledger,
+  filter: LedgerFilter,
+  by: UsageDimension,
+  tags: ReadonlyMap<string, string> | undefined,
+): AggregateRow[] {
+  if (by !== 'tag') return ledger.aggregate({ filter, groupBy: by });
+  const merged = new Map<string | null, AggregateRow>();
+  for (const row of ledger.aggregate({ filter, groupBy: 'host' })) {
+    const tag = row.group === null ? null : (tags?.get(row.group) ?? null);
+    const into = merged.get(tag);
+    if (into === undefined) {
+      merged.set(tag, { ...row, group: tag });
+      continue;
+    }
+    into.entityCount += row.entityCount;
+    into.busySeconds += row.busySeconds;
+    into.idleSeconds += row.idleSeconds;
+    into.memoryGiBHours += row.memoryGiBHours;
+    into.energyItKwh += row.energyItKwh;
+    into.energyKwh += row.energyKwh;
+    into.scope2LocationGrams += row.scope2LocationGrams;
+    into.scope2MarketGrams += row.scope2MarketGrams;
+    into.scope3Grams += row.scope3Grams;
+    into.cost += row.cost;
+    into.rowCount += row.rowCount;
+    into.intensityWeightedSum += row.intensityWeightedSum;
+    into.coverageSum += row.coverageSum;
+    into.estimatedRows += row.estimatedRows;
+    into.hours = Math.max(into.hours, row.hours);
+    if (into.currency !== row.currency) into.currency = null;
+  }
+  return [...merged.values()];
 }
 
 /**
@@ -138,7 +186,7 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
   };
   const by = options.by ?? defaultDimension(ledger, filter);
   const totals = ledger.aggregate({ filter, groupBy: 'none' })[0] ?? null;
-  const current = ledger.aggregate({ filter, groupBy: by });
+  const current = groupedRows(ledger, filter, by, options.tags);
   let rows: UsageRow[] = current.map((aggregate) => usageRow(by, aggregate));
   let comparison: UsageComparison | undefined;
   if (options.compare !== null) {
@@ -147,9 +195,10 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
     const previousTotals = ledger.aggregate({ filter: previousFilter, groupBy: 'none' })[0] ?? null;
     const paired = pairGroups(
       current.map((aggregate) => ({ key: aggregate.group, value: aggregate })),
-      ledger
-        .aggregate({ filter: previousFilter, groupBy: by })
-        .map((aggregate) => ({ key: aggregate.group, value: aggregate })),
+      groupedRows(ledger, previousFilter, by, options.tags).map((aggregate) => ({
+        key: aggregate.group,
+        value: aggregate,
+      })),
     );
     rows = paired.map((pair) => comparedRow(by, pair.current, pair.previous, pair.status));
     const previousCarbon = previousTotals?.scope2LocationGrams ?? 0;
@@ -172,10 +221,16 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
   const busySeconds = totals?.busySeconds ?? 0;
   const idleSeconds = totals?.idleSeconds ?? 0;
   const carbonGrams = totals?.scope2LocationGrams ?? 0;
-  const equivalencies: UsageData['carbon_equivalencies'] = {};
+  const top: UsageData['carbon_equivalencies']['top_equivalencies'] = {};
   if (carbonGrams > 0) {
-    for (const { key, ...rest } of topEquivalencies(carbonGrams, 3)) equivalencies[key] = rest;
+    for (const { key, ...rest } of topEquivalencies(carbonGrams, 3)) top[key] = rest;
   }
+  const equivalencies = { total_gco2eq: carbonGrams, top_equivalencies: top };
+  // Entities (hosts, pods) whose every hour in the period was measured, not estimated.
+  const completeCount = ledger
+    .aggregate({ filter, groupBy: 'entity' })
+    .filter((row) => row.estimationReasons.length === 0)
+    .reduce((count, row) => count + row.entityCount, 0);
   return {
     by,
     period: {
@@ -185,6 +240,7 @@ export function run(options: UsageOptions, ledger: Ledger): UsageData {
     timezone: options.zone,
     filters: describeFilters(options.filter),
     workspace_count: totals?.entityCount ?? 0,
+    complete_count: completeCount,
     group_count: rows.length,
     total_cpu_seconds: {
       busy_seconds: busySeconds,
@@ -247,6 +303,9 @@ function columns(data: UsageData): Column[] {
   return [
     { key: data.by, header: data.by },
     ...(data.by === 'workload' ? [{ key: 'workload_kind', header: 'kind' }] : []),
+    ...(data.by === 'owner' && data.rows.some((row) => 'name' in row)
+      ? [{ key: 'name', header: 'name' }]
+      : []),
     { key: 'entity_count', header: 'entities', kind: 'number' as const },
     { key: 'cpu_busy_core_hours', header: 'busy CPU (core-h)', kind: 'number' as const },
     { key: 'cpu_idle_core_hours', header: 'idle CPU (core-h)', kind: 'number' as const },
@@ -290,12 +349,55 @@ export async function execute(invocation: Invocation, context: Context): Promise
     zone,
     currency: settings.cost.currency,
   };
+  if (options.by === 'tag') {
+    const { clusterInventories } = await import('../workspaces/collect.js');
+    const tags = new Map<string, string>();
+    for (const inventory of (await clusterInventories(settings)).values())
+      for (const [host, entry] of inventory)
+        if (entry.tag !== null && !tags.has(host)) tags.set(host, entry.tag);
+    options.tags = tags;
+  }
   const ledger = openReadLedger(context, settings);
   const data = run(options, ledger);
+  if (data.by === 'owner' && settings.people !== null) {
+    // Show-back: the people file's display name and address beside each owner id.
+    const { readPeople } = await import('../../config/people.js');
+    const people = readPeople(settings.people);
+    data.rows = data.rows.map((row) => {
+      const person = typeof row.owner === 'string' ? people.get(row.owner) : undefined;
+      const { owner, ...rest } = row;
+      return {
+        owner: owner ?? null,
+        name: person?.name ?? null,
+        email: person?.email ?? null,
+        ...rest,
+      };
+    });
+  }
   if (data.workspace_count === 0) {
     context.io.notice(
       `No usage in the ledger for ${data.period.from} → ${data.period.to} (${zone}) with this selection.`,
     );
+  }
+  // Ada's per-workspace rows for scripts (-o json); tables and CSV keep the flat rows.
+  let jsonData: unknown = data;
+  if (invocation.opts.shape === 'ada') {
+    if (data.by !== 'host') {
+      throw new UsageError('--shape ada is the per-workspace shape: it needs --by host', {
+        hint: 'e.g. carbonctl usage --by host --owner aa123456 --shape ada -o json',
+      });
+    }
+    const { adaWorkspaceRows } = await import('./ada-shape.js');
+    const adaRows = adaWorkspaceRows(ledger, {
+      ...options.filter,
+      from: options.range.from,
+      to: options.range.to,
+    });
+    const order = new Map(data.rows.map((row, index) => [row.host, index]));
+    adaRows.sort(
+      (a, b) => (order.get(a.hostname) ?? Infinity) - (order.get(b.hostname) ?? Infinity),
+    );
+    jsonData = { ...data, rows: adaRows.filter((row) => order.has(row.hostname)) };
   }
   const tableRows = (): Array<Record<string, string | number | null>> =>
     data.rows.map((row) => ({
@@ -304,7 +406,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
       ...(data.comparison === undefined ? {} : { change: changeCell(row) }),
     }));
   return {
-    data,
+    data: jsonData,
     csv: () => ({
       columns: [
         ...columns(data)
@@ -342,7 +444,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
               change: formatChangePercent(data.comparison.change_percent),
             }),
       };
-      const equivalencyLines = Object.values(data.carbon_equivalencies).map(
+      const equivalencyLines = Object.values(data.carbon_equivalencies.top_equivalencies).map(
         (e) => `  ≈ ${formatEquivalency(e.value)} ${e.description}`,
       );
       return [

@@ -313,10 +313,15 @@ export async function fetchWorkloadStats(
     `max by (${byContainer}) (${memorySelector})`,
     window,
     options.memoryPercentile,
-    false,
+    // The mean working set: the score's memory efficiency (used / requested).
+    true,
   );
   const requestsQuery = `max by (${byContainer}, resource) (last_over_time(${selector(
     'kube_pod_container_resource_requests',
+    [matcher('resource', '=~', 'cpu|memory'), ...user],
+  )}[${window.range}]))`;
+  const limitsQuery = `max by (${byContainer}, resource) (last_over_time(${selector(
+    'kube_pod_container_resource_limits',
     [matcher('resource', '=~', 'cpu|memory'), ...user],
   )}[${window.range}]))`;
   // Pods with samples anywhere in the window (a window ending in a scrape gap still sees its
@@ -348,6 +353,7 @@ export async function fetchWorkloadStats(
       ),
       instant(ownerQuery('kube_replicaset_owner', 'namespace, replicaset, owner_kind, owner_name')),
       instant(ownerQuery('kube_job_owner', 'namespace, job_name, owner_kind, owner_name')),
+      instant(limitsQuery),
     ],
     MAX_CONCURRENT_QUERIES,
   );
@@ -371,6 +377,15 @@ export async function fetchWorkloadStats(
       VectorSample[],
       VectorSample[],
     ];
+  const [limits] = take(1) as [VectorSample[]];
+  const cpuLimits = keyed(
+    limits.filter((s) => s.metric['resource'] === 'cpu'),
+    containerLabels,
+  );
+  const memoryLimits = keyed(
+    limits.filter((s) => s.metric['resource'] === 'memory'),
+    containerLabels,
+  );
   const owners = ownerReferences(podOwners, replicaSetOwners, jobOwners);
   const cpuRequests = keyed(
     requests.filter((s) => s.metric['resource'] === 'cpu'),
@@ -390,6 +405,8 @@ export async function fetchWorkloadStats(
     memory: SeriesDistribution[];
     cpuRequest: number | null;
     memoryRequest: number | null;
+    cpuLimit: number | null;
+    memoryLimit: number | null;
     restarts: number;
     oomKills: number;
     observedSeconds: number;
@@ -427,6 +444,8 @@ export async function fetchWorkloadStats(
         memory: [],
         cpuRequest: null,
         memoryRequest: null,
+        cpuLimit: null,
+        memoryLimit: null,
         restarts: 0,
         oomKills: 0,
         observedSeconds: 0,
@@ -451,6 +470,11 @@ export async function fetchWorkloadStats(
       if (cpuRequest !== undefined) entry.cpuRequest = Math.max(entry.cpuRequest ?? 0, cpuRequest);
       if (memoryRequest !== undefined)
         entry.memoryRequest = Math.max(entry.memoryRequest ?? 0, memoryRequest);
+      const cpuLimit = cpuLimits.get(seriesKey);
+      const memoryLimit = memoryLimits.get(seriesKey);
+      if (cpuLimit !== undefined) entry.cpuLimit = Math.max(entry.cpuLimit ?? 0, cpuLimit);
+      if (memoryLimit !== undefined)
+        entry.memoryLimit = Math.max(entry.memoryLimit ?? 0, memoryLimit);
     }
   }
 
@@ -471,6 +495,8 @@ export async function fetchWorkloadStats(
         container: name,
         cpuRequestCores: entry.cpuRequest,
         memoryRequestBytes: entry.memoryRequest,
+        cpuLimitCores: entry.cpuLimit,
+        memoryLimitBytes: entry.memoryLimit,
         cpu: combine(entry.cpu, options.cpuPercentile),
         memory: combine(entry.memory, options.memoryPercentile),
         restarts: entry.restarts,
