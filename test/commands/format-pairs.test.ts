@@ -186,6 +186,8 @@ describe('every command × output format from the registry', () => {
       });
       expect(result.stderr).not.toContain('internal error');
       expect(result.code).not.toBe(1);
+      // Whatever reaches stdout, even beside a failure, ends its last line.
+      if (result.stdout !== '') expect(result.stdout.at(-1)).toBe('\n');
       const declared = spec.formats ?? ['table', 'json', 'markdown'];
       if (!declared.includes(format)) {
         expect(result.code).toBe(2);

@@ -610,7 +610,7 @@ export async function execute(invocation: Invocation, context: Context): Promise
         .filter((c) => c.status === 'ok')
         .map((c): HumanBlock => ({ table: dimensionTable(c) })),
       ...(results.length > 1 ? [{ table: clustersTable(results) }] : []),
-      { text: `Window ${windowText.from} – ${windowText.to}.` },
+      { text: `Window ${windowText.from} – ${windowText.to}.\n` },
     ],
     csv: () => clustersTable(results),
   };
